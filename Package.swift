@@ -1,0 +1,37 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "dmsnap",
+    products: [
+        .executable(name: "dmsnap", targets: ["dmsnap"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // libdevmapper's logger is variadic, which Swift cannot implement; the
+        // shim formats each message in C and hands Swift a plain string.
+        .target(
+            name: "CDeviceMapper",
+            linkerSettings: [.linkedLibrary("devmapper")]
+        ),
+        .systemLibrary(name: "CLVM2Cmd"),
+        .target(name: "DeviceMapper", dependencies: ["CDeviceMapper"]),
+        .target(name: "LVM", dependencies: ["CLVM2Cmd"]),
+        .target(name: "Snapshots", dependencies: ["DeviceMapper", "LVM"]),
+        .target(name: "ECS", dependencies: ["Snapshots"]),
+        .executableTarget(
+            name: "dmsnap",
+            dependencies: [
+                "DeviceMapper", "LVM", "Snapshots", "ECS",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "DeviceMapperTests", dependencies: ["DeviceMapper"]),
+        .testTarget(name: "LVMTests", dependencies: ["LVM"]),
+        .testTarget(name: "SnapshotsTests", dependencies: ["Snapshots", "ECS"]),
+        // Needs root and a kernel with device-mapper: run inside Scripts/vm.
+        .testTarget(name: "IntegrationTests", dependencies: ["DeviceMapper", "LVM", "Snapshots"]),
+    ]
+)

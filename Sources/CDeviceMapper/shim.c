@@ -1,0 +1,65 @@
+#include "CDeviceMapper.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <sys/sysmacros.h>
+
+static dmsnap_dm_log_sink current_sink;
+static int current_max_level;
+
+/* libdevmapper ORs flags such as _LOG_STDERR (0x80) into the level. */
+#define DMSNAP_LOG_LEVEL_MASK 0x0f
+
+static void dmsnap_dm_log(int level, const char *file, int line, int dm_errno,
+                          const char *format, ...) {
+    (void)file;
+    (void)line;
+    int plain_level = level & DMSNAP_LOG_LEVEL_MASK;
+    dmsnap_dm_log_sink sink = current_sink;
+    if (sink == NULL || plain_level > current_max_level) {
+        return;
+    }
+    char message[1024];
+    va_list arguments;
+    va_start(arguments, format);
+    vsnprintf(message, sizeof message, format, arguments);
+    va_end(arguments);
+    sink(plain_level, dm_errno, message);
+}
+
+void dmsnap_dm_log_capture(dmsnap_dm_log_sink sink, int max_level) {
+    current_sink = sink;
+    current_max_level = max_level;
+    dm_log_with_errno_init(sink == NULL ? NULL : dmsnap_dm_log);
+}
+
+const char *dmsnap_dm_names_name(const struct dm_names *names) {
+    return names->name;
+}
+
+uint64_t dmsnap_dm_names_dev(const struct dm_names *names) {
+    return names->dev;
+}
+
+const struct dm_names *dmsnap_dm_names_next(const struct dm_names *names) {
+    if (names->next == 0) {
+        return NULL;
+    }
+    return (const struct dm_names *)((const char *)names + names->next);
+}
+
+uint32_t dmsnap_dm_deps_count(const struct dm_deps *deps) {
+    return deps->count;
+}
+
+uint64_t dmsnap_dm_deps_device(const struct dm_deps *deps, uint32_t index) {
+    return deps->device[index];
+}
+
+uint32_t dmsnap_dev_major(uint64_t dev) {
+    return major((dev_t)dev);
+}
+
+uint32_t dmsnap_dev_minor(uint64_t dev) {
+    return minor((dev_t)dev);
+}

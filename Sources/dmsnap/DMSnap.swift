@@ -1,0 +1,22 @@
+import ArgumentParser
+
+@main
+struct DMSnap: ParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "dmsnap",
+        abstract: "Thin-provisioned snapshots of Linux block devices, with ECS-style IDs.",
+        discussion: """
+            dmsnap snapshots LVM thin volumes and thin volumes in pools it manages
+            itself through device-mapper, rolls disks back and keeps the snapshot.
+            It must run as root.
+
+            Examples:
+              dmsnap version
+              dmsnap dm ls
+            """,
+        version: version,
+        subcommands: [VersionCommand.self, DMCommand.self]
+    )
+}

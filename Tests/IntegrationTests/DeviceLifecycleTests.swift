@@ -1,0 +1,115 @@
+import DeviceMapper
+import Foundation
+import Testing
+
+/// The device-mapper binding against the real kernel: linear and zero devices,
+/// tables, suspend and resume under a mounted filesystem.
+@Suite(.serialized)
+struct DeviceLifecycleTests {
+    let deviceMapper = DeviceMapper()
+
+    @Test(.enabled(if: Rig.enabled))
+    func reportsLibraryAndDriverVersions() throws {
+        try Rig.requireKernel()
+        #expect(deviceMapper.libraryVersion.hasPrefix("1.02."))
+        let driver = try deviceMapper.driverVersion()
+        #expect(driver.split(separator: ".").count == 3, "driver version \(driver)")
+    }
+
+    @Test(.enabled(if: Rig.enabled))
+    func createsAZeroDeviceAndRemovesIt() throws {
+        try Rig.requireKernel()
+        let name = Rig.uniqueName("zero")
+        try deviceMapper.create(name, uuid: "DMSNAPTEST-\(name)",
+                                table: [TargetLine(start: 0, length: 2048, type: "zero", parameters: "")])
+        let info = try #require(try deviceMapper.info(name))
+        #expect(info.uuid == "DMSNAPTEST-\(name)")
+        #expect(info.hasLiveTable && !info.isSuspended && info.openCount == 0)
+        // udev synchronisation means the node exists when create returns.
+        #expect(FileManager.default.fileExists(atPath: "/dev/mapper/\(name)"))
+        #expect(try deviceMapper.list().contains { $0.name == name && $0.number == info.number })
+        #expect(try deviceMapper.table(name) == [TargetLine(start: 0, length: 2048, type: "zero", parameters: "")])
+        #expect(try Rig.shell("blockdev --getsz /dev/mapper/\(name)").trimmingCharacters(in: .whitespacesAndNewlines) == "2048")
+
+        try deviceMapper.remove(name)
+        #expect(try deviceMapper.info(name) == nil)
+        #expect(!FileManager.default.fileExists(atPath: "/dev/mapper/\(name)"))
+    }
+
+    @Test(.enabled(if: Rig.enabled))
+    func linearDeviceMapsItsBackingDeviceAndReportsDeps() throws {
+        try Rig.requireKernel()
+        let loop = try LoopDevice.attach(sizeMiB: 16)
+        defer { loop.detach() }
+        let name = Rig.uniqueName("linear")
+        let sectors = try loop.sectors
+        try deviceMapper.create(name, table: [TargetLine(start: 0, length: sectors, type: "linear", parameters: "\(loop.path) 0")])
+        defer { try? deviceMapper.remove(name) }
+
+        try Rig.shell("printf dmsnap-marker | dd of=/dev/mapper/\(name) bs=512 seek=100 conv=fsync status=none")
+        let read = try Rig.shell("dd if=\(loop.path) bs=512 skip=100 count=1 status=none | head -c 13")
+        #expect(read == "dmsnap-marker")
+
+        let loopNumber = try #require(DeviceNumber(try Rig.shell("lsblk -dno MAJ:MIN \(loop.path)").trimmingCharacters(in: .whitespaces.union(.newlines))))
+        #expect(try deviceMapper.deps(name) == [loopNumber])
+        let table = try deviceMapper.table(name)
+        #expect(table == [TargetLine(start: 0, length: sectors, type: "linear", parameters: "\(loopNumber) 0")])
+    }
+
+    @Test(.enabled(if: Rig.enabled))
+    func loadKeepsTheOldTableLiveUntilResume() throws {
+        try Rig.requireKernel()
+        let name = Rig.uniqueName("reload")
+        try deviceMapper.create(name, table: [TargetLine(start: 0, length: 2048, type: "zero", parameters: "")])
+        defer { try? deviceMapper.remove(name) }
+
+        try deviceMapper.load(name, table: [TargetLine(start: 0, length: 4096, type: "error", parameters: "")])
+        let loaded = try #require(try deviceMapper.info(name))
+        #expect(loaded.hasInactiveTable)
+        #expect(try deviceMapper.table(name).map(\.type) == ["zero"])
+
+        try deviceMapper.suspend(name)
+        #expect(try deviceMapper.info(name)?.isSuspended == true)
+        try deviceMapper.resume(name)
+        #expect(try deviceMapper.table(name) == [TargetLine(start: 0, length: 4096, type: "error", parameters: "")])
+        #expect(try deviceMapper.info(name)?.hasInactiveTable == false)
+
+        try deviceMapper.reload(name, table: [TargetLine(start: 0, length: 1024, type: "zero", parameters: "")])
+        #expect(try deviceMapper.table(name) == [TargetLine(start: 0, length: 1024, type: "zero", parameters: "")])
+        #expect(try deviceMapper.info(name)?.isSuspended == false)
+    }
+
+    @Test(.enabled(if: Rig.enabled))
+    func suspendWithLockfsFlushesAMountedExt4AndResumeReleasesIt() throws {
+        try Rig.requireKernel()
+        let loop = try LoopDevice.attach(sizeMiB: 64)
+        defer { loop.detach() }
+        let name = Rig.uniqueName("ext4")
+        try deviceMapper.create(name, table: [TargetLine(start: 0, length: try loop.sectors, type: "linear", parameters: "\(loop.path) 0")])
+        let mountPoint = "/tmp/\(name)"
+        try Rig.shell("mkfs.ext4 -q /dev/mapper/\(name) && mkdir -p \(mountPoint) && mount /dev/mapper/\(name) \(mountPoint)")
+        defer {
+            _ = try? deviceMapper.resume(name)
+            _ = try? Rig.shell("umount \(mountPoint); rmdir \(mountPoint)")
+            try? deviceMapper.remove(name)
+        }
+        #expect(try deviceMapper.info(name)?.openCount == 1)
+
+        // Buffered, not synced: only the freeze that lockfs performs writes it out.
+        let marker = "lockfs-\(UInt32.random(in: 0...UInt32.max))"
+        try Rig.shell("printf \(marker) > \(mountPoint)/file")
+        try deviceMapper.suspend(name)
+        #expect(try deviceMapper.info(name)?.isSuspended == true)
+        #expect(try Rig.shell("grep -c \(marker) \(loop.backingFile) || true").hasPrefix("1"))
+        try deviceMapper.resume(name)
+        #expect(try deviceMapper.info(name)?.isSuspended == false)
+        try Rig.shell("printf more >> \(mountPoint)/file && sync \(mountPoint)/file")
+
+        try deviceMapper.suspend(name, options: [.skipLockfs])
+        #expect(try deviceMapper.info(name)?.isSuspended == true)
+        try deviceMapper.resume(name)
+        try deviceMapper.suspend(name, options: [.skipLockfs, .noFlush])
+        try deviceMapper.resume(name)
+        #expect(try String(contentsOfFile: "\(mountPoint)/file", encoding: .utf8) == marker + "more")
+    }
+}
