@@ -8,6 +8,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
     ],
     targets: [
         // libdevmapper's logger is variadic, which Swift cannot implement; the
@@ -19,7 +20,10 @@ let package = Package(
         .systemLibrary(name: "CLVM2Cmd"),
         .target(name: "DeviceMapper", dependencies: ["CDeviceMapper"]),
         .target(name: "LVM", dependencies: ["CLVM2Cmd"]),
-        .target(name: "Snapshots", dependencies: ["DeviceMapper", "LVM"]),
+        .target(
+            name: "Snapshots",
+            dependencies: ["DeviceMapper", "LVM", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .target(name: "ECS", dependencies: ["Snapshots"]),
         .executableTarget(
             name: "dmsnap",

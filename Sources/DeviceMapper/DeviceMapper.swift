@@ -10,7 +10,6 @@ public struct DeviceMapper: Sendable {
 
     public init(udev: UdevSynchronization? = UdevSynchronization()) {
         self.udev = udev
-        setUdevSynchronization(udev != nil)
     }
 
     /// Options of `suspend`.
@@ -181,7 +180,7 @@ public struct DeviceMapper: Sendable {
         _ body: (DMTask) throws(DeviceMapperError) -> T
     ) throws(DeviceMapperError) -> T {
         do {
-            return try withLibDeviceMapper {
+            return try withLibDeviceMapper(udevSync: udev != nil) {
                 let task = try DMTask(type, operation, device: device)
                 return try body(task)
             }

@@ -24,7 +24,9 @@ nonisolated(unsafe) private var logCaptureInstalled = false
 private let capturedLogLevel: Int32 = 4
 
 /// Runs `body` with libdevmapper to itself; `DMTask` reads what is logged meanwhile.
-func withLibDeviceMapper<T>(_ body: () throws -> T) rethrows -> T {
+/// libdevmapper's udev switch is process-wide, so it is set for each call.
+/// The corresponding C function is `dm_udev_set_sync_support`.
+func withLibDeviceMapper<T>(udevSync: Bool, _ body: () throws -> T) rethrows -> T {
     libraryLock.lock()
     defer {
         capturedLog.removeAll(keepingCapacity: true)
@@ -38,6 +40,7 @@ func withLibDeviceMapper<T>(_ body: () throws -> T) rethrows -> T {
         logCaptureInstalled = true
     }
     capturedLog.removeAll(keepingCapacity: true)
+    dm_udev_set_sync_support(udevSync ? 1 : 0)
     return try body()
 }
 
@@ -107,7 +110,8 @@ final class DMTask {
 
     /// Runs the ioctl. With `udev`, the task carries a udev cookie and this waits
     /// (up to the cookie's deadline) until udev has processed the event.
-    /// The corresponding C functions are `dm_task_set_cookie`, `dm_task_run` and `dm_udev_wait_immediate`.
+    /// The corresponding C functions are `dm_task_set_cookie`, `dm_task_run`,
+    /// `dm_udev_wait_immediate` and `dm_task_update_nodes`.
     func run(udev: UdevSynchronization? = nil) throws(DeviceMapperError) {
         var cookie: UInt32 = 0
         if let udev {
@@ -120,6 +124,9 @@ final class DMTask {
         var waitError: DeviceMapperError?
         if let udev {
             waitError = wait(for: cookie, deadline: udev.deadline)
+        } else {
+            // Without a cookie libdevmapper only queues its /dev/mapper node changes.
+            dm_task_update_nodes()
         }
         guard succeeded else {
             throw failure(errno: taskErrno, fallback: "the ioctl failed")
@@ -256,12 +263,6 @@ func libraryVersionString() -> String {
     var buffer = [CChar](repeating: 0, count: 128)
     guard dm_get_library_version(&buffer, buffer.count) != 0 else { return "unknown" }
     return String(nulTerminated: buffer)
-}
-
-/// Turns udev synchronisation on or off for the whole process.
-/// The corresponding C function is `dm_udev_set_sync_support`.
-func setUdevSynchronization(_ enabled: Bool) {
-    withLibDeviceMapper { dm_udev_set_sync_support(enabled ? 1 : 0) }
 }
 
 extension String {

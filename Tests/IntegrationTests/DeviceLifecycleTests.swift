@@ -37,6 +37,17 @@ struct DeviceLifecycleTests {
     }
 
     @Test(.enabled(if: Rig.enabled))
+    func withoutUdevLibdevmapperMakesTheNodeItself() throws {
+        try Rig.requireKernel()
+        let withoutUdev = DeviceMapper(udev: nil)
+        let name = Rig.uniqueName("noudev")
+        try withoutUdev.create(name, table: [TargetLine(start: 0, length: 2048, type: "zero", parameters: "")])
+        #expect(FileManager.default.fileExists(atPath: "/dev/mapper/\(name)"))
+        try withoutUdev.remove(name)
+        #expect(try withoutUdev.info(name) == nil)
+    }
+
+    @Test(.enabled(if: Rig.enabled))
     func linearDeviceMapsItsBackingDeviceAndReportsDeps() throws {
         try Rig.requireKernel()
         let loop = try LoopDevice.attach(sizeMiB: 16)
