@@ -1,3 +1,5 @@
+import CDeviceMapper
+
 /// A block device's major:minor pair.
 public struct DeviceNumber: Hashable, Sendable, CustomStringConvertible, Comparable {
     public let major: UInt32
@@ -6,6 +8,11 @@ public struct DeviceNumber: Hashable, Sendable, CustomStringConvertible, Compara
     public init(major: UInt32, minor: UInt32) {
         self.major = major
         self.minor = minor
+    }
+
+    /// Decodes a `dev_t` (`st_rdev`) as glibc's `major()` and `minor()` do.
+    public init(rawDevice: UInt64) {
+        self.init(major: dmsnap_dev_major(rawDevice), minor: dmsnap_dev_minor(rawDevice))
     }
 
     /// Parses "MAJ:MIN" as sysfs and mountinfo print it.

@@ -13,7 +13,6 @@ struct StatusFields {
         fields = line.split(separator: " ")[...]
     }
 
-    var count: Int { fields.count }
     var isEmpty: Bool { fields.isEmpty }
 
     func malformed(_ reason: String) -> ThinStatusError {
@@ -61,5 +60,15 @@ struct StatusFields {
               let value = UInt64(field)
         else { throw malformed("\(name) \(String(field).debugDescription) is not a decimal number") }
         return value
+    }
+}
+
+extension String {
+    /// The line without the spaces the kernel leaves around it, to recognise
+    /// the one-word lines `Fail` and `Error`.
+    var trimmingSpaces: Substring {
+        let start = firstIndex(where: { $0 != " " }) ?? endIndex
+        let end = lastIndex(where: { $0 != " " }).map(index(after:)) ?? endIndex
+        return start < end ? self[start..<end] : ""
     }
 }

@@ -110,7 +110,6 @@ extension ThinPoolStatus {
     /// Throws `ThinStatusError` quoting the line when it is malformed, or
     /// when the kernel printed `Error` instead of a status.
     public init(parsing line: String) throws(ThinStatusError) {
-        var fields = StatusFields(target: "thin-pool", line: line)
         switch line.trimmingSpaces {
         case "Fail":
             self.init(mode: .failed, details: nil)
@@ -120,6 +119,7 @@ extension ThinPoolStatus {
         default:
             break
         }
+        var fields = StatusFields(target: "thin-pool", line: line)
         let transactionID = try fields.number("transaction id")
         let metadata = try fields.fraction("metadata blocks")
         let data = try fields.fraction("data blocks")
@@ -148,14 +148,5 @@ extension ThinPoolStatus {
                                   kind: .malformed(reason: "the target is \(line.type.debugDescription), not thin-pool"))
         }
         try self.init(parsing: line.parameters)
-    }
-}
-
-extension String {
-    /// The line without the spaces the kernel leaves around it.
-    var trimmingSpaces: Substring {
-        let start = firstIndex(where: { $0 != " " }) ?? endIndex
-        let end = lastIndex(where: { $0 != " " }).map(index(after:)) ?? endIndex
-        return start < end ? self[start..<end] : ""
     }
 }

@@ -1,0 +1,88 @@
+import DeviceMapper
+import Foundation
+
+/// A pool dmsnap manages itself, as the kernel sees it: one thin-pool device and
+/// the messages that change its metadata.
+struct NativePool {
+    let record: PoolRecord
+    let deviceMapper: DeviceMapper
+
+    var deviceName: String { KernelNames.pool(record.name) }
+
+    /// Creates the pool device from the catalog's record when it is not active.
+    func activate() throws {
+        if try deviceMapper.info(deviceName) != nil { return }
+        let table = try ThinPoolTable(
+            length: record.dataSectors,
+            metadataDevice: DeviceReference(record.metadataDevice),
+            dataDevice: DeviceReference(record.dataDevice),
+            dataBlockSize: record.blockSizeSectors,
+            lowWaterMark: record.lowWaterMarkBlocks)
+        try deviceMapper.create(deviceName, uuid: KernelNames.poolUUID(record.name), table: [table.targetLine])
+    }
+
+    func status() throws -> ThinPoolStatus {
+        try deviceMapper.thinPoolStatus(deviceName)
+    }
+
+    /// The transaction id in the kernel: the commit point of every operation.
+    func transactionId() throws -> UInt64 {
+        let status = try status()
+        guard let details = status.details else {
+            throw SnapshotsError(.kernel, "pool \(record.name) is in \(status.mode) mode; run thin_check on its metadata")
+        }
+        return details.transactionID
+    }
+
+    /// Refuses to work on a pool that cannot take metadata changes.
+    func requireWritable() throws {
+        let status = try status()
+        guard status.mode == .readWrite, let details = status.details else {
+            throw SnapshotsError(.poolInUse, "pool \(record.name) is \(status.mode), not read-write")
+        }
+        if details.needsCheck {
+            throw SnapshotsError(.poolInUse, "pool \(record.name) needs a metadata check (thin_check)")
+        }
+    }
+
+    func send(_ message: ThinPoolMessage) throws {
+        try deviceMapper.send(message, toPool: deviceName)
+    }
+
+    /// Moves the transaction id from `old` to `old + 1`: the operation is committed.
+    func commit(from old: UInt64) throws {
+        try send(.setTransactionID(old: old, new: old + 1))
+    }
+
+    /// Activates thin device `id` as `/dev/mapper/<name>` when it is not active.
+    func activateVolume(_ id: String, thinId: UInt32, sizeBytes: UInt64, readOnly: Bool = false) throws {
+        let name = KernelNames.volume(id)
+        if try deviceMapper.info(name) != nil { return }
+        let table = try ThinVolumeTable(length: sizeBytes / 512, pool: DeviceReference("/dev/mapper/\(deviceName)"),
+                                        id: ThinDeviceID(thinId))
+        try deviceMapper.create(name, uuid: KernelNames.volumeUUID(id), table: [table.targetLine], readOnly: readOnly)
+    }
+
+    /// Removes `/dev/mapper/<name>` when it is active.
+    func deactivateVolume(_ id: String) throws {
+        let name = KernelNames.volume(id)
+        if try deviceMapper.info(name) != nil { try deviceMapper.remove(name) }
+    }
+
+    /// Points an active volume at another thin device (rollback): load, suspend, resume.
+    func retarget(_ id: String, toThinId thinId: UInt32, sizeBytes: UInt64) throws {
+        let table = try ThinVolumeTable(length: sizeBytes / 512, pool: DeviceReference("/dev/mapper/\(deviceName)"),
+                                        id: ThinDeviceID(thinId))
+        try deviceMapper.reload(KernelNames.volume(id), table: [table.targetLine])
+    }
+
+    /// Deletes thin device `thinId`, treating "no such device" as already done,
+    /// so recovery can repeat it.
+    func deleteThin(_ thinId: UInt32) throws {
+        do {
+            try send(.delete(ThinDeviceID(thinId)))
+        } catch let error as DeviceMapperError where error.kind == .noSuchDevice || error.message.contains("No data") || error.errno == ENODATA {
+            return
+        }
+    }
+}

@@ -1,0 +1,136 @@
+import DeviceMapper
+import Foundation
+import GRDB
+
+/// A disk with what the kernel says of it.
+public struct DiskView: Sendable {
+    public let record: DiskRecord
+    /// /dev/mapper/dmsnap-d-…
+    public let devicePath: String
+    public let isActive: Bool
+    public let openCount: Int32
+    public let mountPoint: String?
+}
+
+extension SnapshotService {
+    public static let gibibyte: UInt64 = 1 << 30
+
+    /// A new, empty thin disk.
+    public func createDisk(sizeBytes: UInt64, name: String?, description: String = "", poolName: String?) throws -> DiskRecord {
+        if let name { try Validation.requireName(name, what: "disk name") }
+        try Validation.requireDescription(description)
+        guard sizeBytes > 0, sizeBytes % 512 == 0 else {
+            throw SnapshotsError(.invalidParameter, "the disk size must be a positive whole number of sectors")
+        }
+        return try mutating {
+            let pool = try defaultPool(poolName)
+            let poolBytes = pool.dataSectors * 512
+            guard sizeBytes <= poolBytes * 64 else {
+                throw SnapshotsError(.invalidParameter, "a \(sizeBytes)-byte disk is more than 64 times pool \(pool.name) (\(poolBytes) bytes)")
+            }
+            let id = newResourceID(.disk)
+            try requireUnusedName(name)
+            let payload = IntentPayload(id: id, name: name ?? id, description: description, sizeBytes: sizeBytes)
+            return try runCreation(.createDisk, pool: pool, payload: payload) { native, thinId in
+                try native.send(.createThin(ThinDeviceID(thinId)))
+            }
+        }
+    }
+
+    /// A new writable disk that shares its blocks with `snapshotId` (ECS CreateDisk --SnapshotId).
+    public func cloneDisk(fromSnapshot snapshotId: String, name: String?, description: String = "") throws -> DiskRecord {
+        if let name { try Validation.requireName(name, what: "disk name") }
+        try Validation.requireDescription(description)
+        return try mutating {
+            let source = try snapshot(snapshotId)
+            let pool = try pool(named: source.poolName)
+            let id = newResourceID(.disk)
+            try requireUnusedName(name)
+            var payload = IntentPayload(id: id, name: name ?? id, description: description, sizeBytes: source.sourceDiskSizeBytes)
+            payload.snapshotId = source.id
+            // The snapshot is never active-writable, so it needs no suspend.
+            return try runCreation(.cloneDisk, pool: pool, payload: payload) { native, thinId in
+                try native.send(.createSnapshot(ThinDeviceID(thinId), origin: ThinDeviceID(source.thinId)))
+            }
+        }
+    }
+
+    public func describeDisks() throws -> [DiskView] {
+        let disks = try catalog.read { db in try DiskRecord.order(Column("createdAt"), Column("id")).fetchAll(db) }
+        let mounts = MountTable.current()
+        return try disks.map { disk in
+            let info = try deviceMapper.info(KernelNames.volume(disk.id))
+            return DiskView(record: disk, devicePath: "/dev/mapper/\(KernelNames.volume(disk.id))",
+                            isActive: info != nil, openCount: info?.openCount ?? 0,
+                            mountPoint: info.flatMap { mounts.mountPoint(of: $0.number) })
+        }
+    }
+
+    /// Deletes a disk that nothing has open; its snapshots stay.
+    public func deleteDisk(_ id: String) throws {
+        try mutating {
+            let disk = try disk(id)
+            try requireIdle(disk)
+            let pool = try pool(named: disk.poolName)
+            let native = nativePool(pool)
+            var payload = IntentPayload(id: disk.id)
+            payload.oldThinId = disk.thinId
+            let (intent, current) = try beginIntent(.deleteDisk, pool: pool, payload: payload)
+            try native.deactivateVolume(disk.id)
+            CrashPoint.reach("deleteDisk.afterDeactivate")
+            try native.deleteThin(disk.thinId)
+            try native.commit(from: current.transactionId)
+            CrashPoint.reach("deleteDisk.afterCommit")
+            try finish(intent)
+            removeLink(for: disk)
+        }
+    }
+
+    /// Refuses a disk that is open or mounted (ECS IncorrectDiskStatus).
+    func requireIdle(_ disk: DiskRecord) throws {
+        guard let info = try deviceMapper.info(KernelNames.volume(disk.id)), info.openCount > 0 else { return }
+        if let mountPoint = MountTable.current().mountPoint(of: info.number) {
+            throw SnapshotsError(.incorrectDiskStatus, "disk \(disk.id) (\(disk.name)) is mounted on \(mountPoint); unmount it first")
+        }
+        throw SnapshotsError(.incorrectDiskStatus, "disk \(disk.id) (\(disk.name)) is open (\(info.openCount) opener(s)); close it first")
+    }
+
+    /// create_thin or create_snap, commit, then activate and record: the shared
+    /// path of CreateDisk and its clone form.
+    private func runCreation(_ operation: IntentOperation, pool: PoolRecord, payload: IntentPayload,
+                             makeThin: (NativePool, UInt32) throws -> Void) throws -> DiskRecord {
+        let native = nativePool(pool)
+        try native.requireWritable()
+        let (intent, current) = try beginIntent(operation, pool: pool, payload: payload)
+        let stored = try JSONDecoder().decode(IntentPayload.self, from: intent.payload)
+        guard let thinId = stored.newThinId else { throw SnapshotsError(.internalError, "intent without a thin id") }
+        CrashPoint.reach("\(operation.rawValue).afterIntent")
+        try makeThin(native, thinId)
+        CrashPoint.reach("\(operation.rawValue).afterMessage")
+        try native.commit(from: current.transactionId)
+        CrashPoint.reach("\(operation.rawValue).afterCommit")
+        return try finishDiskCreation(intent, payload: stored, pool: pool)
+    }
+
+    /// After the commit point: activate the disk and record it (also run by recovery).
+    func finishDiskCreation(_ intent: IntentRecord, payload: IntentPayload, pool: PoolRecord) throws -> DiskRecord {
+        guard let thinId = payload.newThinId else { throw SnapshotsError(.internalError, "intent without a thin id") }
+        try nativePool(pool).activateVolume(payload.id, thinId: thinId, sizeBytes: payload.sizeBytes)
+        let disk = DiskRecord(id: payload.id, name: payload.name, description: payload.description, poolName: pool.name,
+                              thinId: thinId, sizeBytes: payload.sizeBytes, createdAt: intent.createdAt,
+                              sourceSnapshotId: payload.snapshotId)
+        try catalog.write { db in
+            try disk.insert(db)
+            try markCommitted(db, intent: intent)
+        }
+        updateLink(for: disk)
+        return disk
+    }
+
+    private func requireUnusedName(_ name: String?) throws {
+        guard let name else { return }
+        if try catalog.read({ db in try DiskRecord.filter(Column("name") == name).fetchCount(db) }) > 0 {
+            throw SnapshotsError(.alreadyExists, "a disk named \(name) already exists")
+        }
+    }
+}

@@ -1,0 +1,39 @@
+import Foundation
+
+/// The multi-step operations that leave an intent behind while they run.
+enum IntentOperation: String, Codable {
+    case createDisk, cloneDisk, createSnapshot, resetDisk, deleteDisk, deleteSnapshot
+
+    /// Operations that make a new thin device before their commit point, and
+    /// are undone (the device deleted) when a crash stops them short of it.
+    var allocatesThinDevice: Bool {
+        switch self {
+        case .createDisk, .cloneDisk, .createSnapshot, .resetDisk: true
+        case .deleteDisk, .deleteSnapshot: false
+        }
+    }
+}
+
+/// What recovery needs to finish or undo an operation.
+struct IntentPayload: Codable, Equatable {
+    var id: String
+    var name: String = ""
+    var description: String = ""
+    var diskId: String?
+    var snapshotId: String?
+    var newThinId: UInt32?
+    var oldThinId: UInt32?
+    var sizeBytes: UInt64 = 0
+    var retentionDays: Int?
+    var holdWindowMicroseconds: Int64 = 0
+}
+
+/// Named points where the test suite can kill dmsnap (`DMSNAP_CRASH_AT=NAME`)
+/// to prove that `recover` restores agreement between catalog and kernel.
+enum CrashPoint {
+    static let requested = ProcessInfo.processInfo.environment["DMSNAP_CRASH_AT"]
+
+    static func reach(_ name: String) {
+        if requested == name { kill(getpid(), SIGKILL) }
+    }
+}

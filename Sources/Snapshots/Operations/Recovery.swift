@@ -1,0 +1,124 @@
+import DeviceMapper
+import Foundation
+import GRDB
+
+/// What `recover` did, for the user and the tests.
+public struct RecoveryReport: Sendable {
+    public var resumedDevices: [String] = []
+    public var finished: [String] = []
+    public var undone: [String] = []
+}
+
+extension SnapshotService {
+    /// Finishes or undoes every operation a crash interrupted, and resumes any
+    /// dmsnap device left suspended.
+    @discardableResult
+    public func recover() throws -> RecoveryReport {
+        let lock = try OperationLock(stateDirectory: stateDirectory)
+        defer { withExtendedLifetime(lock) {} }
+        return try recoverLocked()
+    }
+
+    /// The pool's transaction id says whether an operation reached its commit
+    /// point: one past the intent's means committed (roll forward), equal means
+    /// not (roll back a creation; repeat a deletion, which cannot be undone).
+    @discardableResult
+    func recoverLocked() throws -> RecoveryReport {
+        var report = RecoveryReport()
+        report.resumedDevices = try resumeSuspendedDevices()
+        let intents = try catalog.read { db in try IntentRecord.order(Column("id")).fetchAll(db) }
+        for intent in intents {
+            guard let operation = IntentOperation(rawValue: intent.operation) else {
+                throw SnapshotsError(.internalError, "the catalog holds an intent of unknown kind \(intent.operation)")
+            }
+            let payload = try JSONDecoder().decode(IntentPayload.self, from: intent.payload)
+            let pool = try pool(named: intent.poolName)
+            let native = nativePool(pool)
+            try native.activate()
+            let kernelTransaction = try native.transactionId()
+            let label = "\(operation.rawValue) \(payload.id)"
+            switch kernelTransaction {
+            case intent.transactionId + 1:
+                try rollForward(operation, intent: intent, payload: payload, pool: pool)
+                report.finished.append(label)
+            case intent.transactionId where operation.allocatesThinDevice:
+                try rollBack(operation, intent: intent, payload: payload, pool: pool)
+                report.undone.append(label)
+            case intent.transactionId:
+                // A deletion: repeat it to the end.
+                if let oldThinId = payload.oldThinId {
+                    try native.deactivateVolume(payload.id)
+                    try native.deleteThin(oldThinId)
+                }
+                try native.commit(from: intent.transactionId)
+                try rollForward(operation, intent: intent, payload: payload, pool: pool)
+                report.finished.append(label)
+            default:
+                throw SnapshotsError(.recoveryNeeded, """
+                    pool \(pool.name) is at transaction \(kernelTransaction), but the interrupted \(label) \
+                    expected \(intent.transactionId) or \(intent.transactionId + 1); another program changed the pool
+                    """)
+            }
+        }
+        return report
+    }
+
+    private func rollForward(_ operation: IntentOperation, intent: IntentRecord, payload: IntentPayload, pool: PoolRecord) throws {
+        switch operation {
+        case .createDisk, .cloneDisk:
+            _ = try finishDiskCreation(intent, payload: payload, pool: pool)
+        case .createSnapshot:
+            _ = try finishSnapshotCreation(intent, payload: payload, pool: pool)
+        case .resetDisk:
+            try finishReset(intent, payload: payload, pool: pool)
+        case .deleteDisk, .deleteSnapshot:
+            try finish(intent)
+        }
+    }
+
+    private func rollBack(_ operation: IntentOperation, intent: IntentRecord, payload: IntentPayload, pool: PoolRecord) throws {
+        let native = nativePool(pool)
+        if operation == .createDisk || operation == .cloneDisk {
+            try native.deactivateVolume(payload.id)
+        }
+        if let thinId = payload.newThinId {
+            try native.deleteThin(thinId)
+        }
+        _ = try catalog.write { db in try intent.delete(db) }
+    }
+
+    /// Resumes every dmsnap device (UUID prefix DMSNAP-) that is suspended.
+    func resumeSuspendedDevices() throws -> [String] {
+        var resumed: [String] = []
+        for device in try deviceMapper.list() {
+            guard let info = try deviceMapper.info(device.name), info.isSuspended,
+                  info.uuid?.hasPrefix(KernelNames.uuidPrefix) == true else { continue }
+            try deviceMapper.resume(device.name)
+            resumed.append(device.name)
+        }
+        return resumed
+    }
+
+    /// The catalog side of a finished operation, for operations that only remove records.
+    func finish(_ intent: IntentRecord) throws {
+        let payload = try JSONDecoder().decode(IntentPayload.self, from: intent.payload)
+        let operation = IntentOperation(rawValue: intent.operation)
+        try catalog.write { db in
+            switch operation {
+            case .deleteDisk: _ = try DiskRecord.deleteOne(db, key: payload.id)
+            case .deleteSnapshot: _ = try SnapshotRecord.deleteOne(db, key: payload.id)
+            default: break
+            }
+            try markCommitted(db, intent: intent)
+        }
+    }
+
+    /// Records that the pool moved past the intent's transaction, and drops the intent.
+    func markCommitted(_ db: Database, intent: IntentRecord) throws {
+        if var pool = try PoolRecord.fetchOne(db, key: intent.poolName) {
+            pool.transactionId = intent.transactionId + 1
+            try pool.update(db)
+        }
+        try intent.delete(db)
+    }
+}

@@ -1,0 +1,78 @@
+import DeviceMapper
+import Foundation
+import GRDB
+
+extension SnapshotService {
+    /// Rolls a disk back to a snapshot of it (ECS ResetDisk). The snapshot is
+    /// kept, and the disk keeps its ID and device path: a new thin device is
+    /// made from the snapshot, the disk's table is pointed at it, and the old
+    /// one is deleted.
+    public func resetDisk(_ diskId: String, toSnapshot snapshotId: String) throws {
+        try mutating {
+            try resetLocked(diskId, toSnapshot: snapshotId)
+        }
+    }
+
+    /// Several rollbacks in one invocation (ECS ResetDisks); every pair is checked before the first runs.
+    public func resetDisks(_ pairs: [(diskId: String, snapshotId: String)]) throws {
+        try mutating {
+            for (diskId, snapshotId) in pairs { try checkReset(diskId, snapshotId) }
+            for (diskId, snapshotId) in pairs { try resetLocked(diskId, toSnapshot: snapshotId) }
+        }
+    }
+
+    @discardableResult
+    private func checkReset(_ diskId: String, _ snapshotId: String) throws -> (DiskRecord, SnapshotRecord) {
+        let disk = try disk(diskId)
+        let snapshot = try snapshot(snapshotId)
+        guard snapshot.diskId == disk.id || disk.sourceSnapshotId == snapshot.id else {
+            throw SnapshotsError(.invalidParameter, "snapshot \(snapshot.id) was not taken of disk \(disk.id)")
+        }
+        try requireIdle(disk)
+        return (disk, snapshot)
+    }
+
+    private func resetLocked(_ diskId: String, toSnapshot snapshotId: String) throws {
+        let (disk, snapshot) = try checkReset(diskId, snapshotId)
+        let pool = try pool(named: disk.poolName)
+        let native = nativePool(pool)
+        try native.requireWritable()
+        var payload = IntentPayload(id: disk.id, diskId: disk.id, snapshotId: snapshot.id, sizeBytes: disk.sizeBytes)
+        payload.oldThinId = disk.thinId
+        let (intent, current) = try beginIntent(.resetDisk, pool: pool, payload: payload)
+        payload = try JSONDecoder().decode(IntentPayload.self, from: intent.payload)
+        guard let thinId = payload.newThinId else { throw SnapshotsError(.internalError, "intent without a thin id") }
+        CrashPoint.reach("resetDisk.afterIntent")
+        try native.send(.createSnapshot(ThinDeviceID(thinId), origin: ThinDeviceID(snapshot.thinId)))
+        CrashPoint.reach("resetDisk.afterMessage")
+        // The commit point comes before the old device is deleted, so that
+        // recovery can always finish the rollback instead of undoing a deletion.
+        try native.commit(from: current.transactionId)
+        CrashPoint.reach("resetDisk.afterCommit")
+        try finishReset(intent, payload: payload, pool: pool)
+    }
+
+    /// After the commit point: retarget the disk, delete its old thin device,
+    /// record the new one. Each step can be repeated (also run by recovery).
+    func finishReset(_ intent: IntentRecord, payload: IntentPayload, pool: PoolRecord) throws {
+        guard let thinId = payload.newThinId, let oldThinId = payload.oldThinId else {
+            throw SnapshotsError(.internalError, "reset intent without thin ids")
+        }
+        let native = nativePool(pool)
+        if try deviceMapper.info(KernelNames.volume(payload.id)) != nil {
+            try native.retarget(payload.id, toThinId: thinId, sizeBytes: payload.sizeBytes)
+        } else {
+            try native.activateVolume(payload.id, thinId: thinId, sizeBytes: payload.sizeBytes)
+        }
+        CrashPoint.reach("resetDisk.afterRetarget")
+        try native.deleteThin(oldThinId)
+        CrashPoint.reach("resetDisk.afterDelete")
+        try catalog.write { db in
+            if var disk = try DiskRecord.fetchOne(db, key: payload.id) {
+                disk.thinId = thinId
+                try disk.update(db)
+            }
+            try markCommitted(db, intent: intent)
+        }
+    }
+}

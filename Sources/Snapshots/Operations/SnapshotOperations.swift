@@ -1,0 +1,162 @@
+import DeviceMapper
+import Foundation
+import GRDB
+
+/// Which snapshots DescribeSnapshots returns.
+public struct SnapshotFilter: Sendable {
+    public var diskId: String?
+    public var snapshotIds: [String]?
+    public var name: String?
+    public var groupId: String?
+    public init(diskId: String? = nil, snapshotIds: [String]? = nil, name: String? = nil, groupId: String? = nil) {
+        self.diskId = diskId
+        self.snapshotIds = snapshotIds
+        self.name = name
+        self.groupId = groupId
+    }
+}
+
+extension SnapshotService {
+    /// Snapshots a disk: suspend it (freezing its filesystem), create_snap,
+    /// resume, commit. The time between suspend and resume is the hold window.
+    public func createSnapshot(diskId: String, name: String?, description: String = "",
+                               retentionDays: Int? = nil) throws -> SnapshotRecord {
+        if let name {
+            try Validation.requireName(name, what: "snapshot name")
+            if name.hasPrefix("auto") {
+                throw SnapshotsError(.invalidName, "snapshot names starting with \"auto\" are reserved for automatic snapshots")
+            }
+        }
+        try Validation.requireDescription(description)
+        if let retentionDays, !(1...65536).contains(retentionDays) {
+            throw SnapshotsError(.invalidParameter, "RetentionDays must be between 1 and 65536, not \(retentionDays)")
+        }
+        return try mutating {
+            let disk = try disk(diskId)
+            let pool = try pool(named: disk.poolName)
+            let native = nativePool(pool)
+            try native.requireWritable()
+            let id = newResourceID(.snapshot)
+            var payload = IntentPayload(id: id, name: name ?? id, description: description, diskId: disk.id,
+                                        sizeBytes: disk.sizeBytes, retentionDays: retentionDays)
+            payload.oldThinId = disk.thinId
+            let (intent, current) = try beginIntent(.createSnapshot, pool: pool, payload: payload)
+            payload = try JSONDecoder().decode(IntentPayload.self, from: intent.payload)
+            guard let thinId = payload.newThinId else { throw SnapshotsError(.internalError, "intent without a thin id") }
+            CrashPoint.reach("createSnapshot.afterIntent")
+
+            let volume = KernelNames.volume(disk.id)
+            let active = try deviceMapper.info(volume) != nil
+            let clock = ContinuousClock()
+            var held = Duration.zero
+            if active {
+                let start = clock.now
+                try deviceMapper.suspend(volume)
+                // Whatever happens next, the disk's I/O is released.
+                defer {
+                    _ = try? deviceMapper.resume(volume)
+                    held = clock.now - start
+                }
+                CrashPoint.reach("createSnapshot.afterSuspend")
+                try native.send(.createSnapshot(ThinDeviceID(thinId), origin: ThinDeviceID(disk.thinId)))
+                CrashPoint.reach("createSnapshot.afterMessage")
+            } else {
+                try native.send(.createSnapshot(ThinDeviceID(thinId), origin: ThinDeviceID(disk.thinId)))
+            }
+            try native.commit(from: current.transactionId)
+            CrashPoint.reach("createSnapshot.afterCommit")
+            payload.holdWindowMicroseconds = held.microseconds
+            return try finishSnapshotCreation(intent, payload: payload, pool: pool)
+        }
+    }
+
+    /// After the commit point: record the snapshot (also run by recovery).
+    func finishSnapshotCreation(_ intent: IntentRecord, payload: IntentPayload, pool: PoolRecord) throws -> SnapshotRecord {
+        guard let thinId = payload.newThinId, let diskId = payload.diskId else {
+            throw SnapshotsError(.internalError, "snapshot intent without a thin id or disk")
+        }
+        let snapshot = SnapshotRecord(id: payload.id, name: payload.name, description: payload.description, diskId: diskId,
+                                      poolName: pool.name, thinId: thinId, sourceDiskSizeBytes: payload.sizeBytes,
+                                      createdAt: intent.createdAt, modifiedAt: intent.createdAt,
+                                      retentionDays: payload.retentionDays, groupId: nil,
+                                      holdWindowMicroseconds: payload.holdWindowMicroseconds)
+        try catalog.write { db in
+            try snapshot.insert(db)
+            try markCommitted(db, intent: intent)
+        }
+        return snapshot
+    }
+
+    public func describeSnapshots(_ filter: SnapshotFilter = SnapshotFilter()) throws -> [SnapshotRecord] {
+        if let diskId = filter.diskId { try Validation.requireID(diskId, kind: .disk) }
+        for id in filter.snapshotIds ?? [] { try Validation.requireID(id, kind: .snapshot) }
+        return try catalog.read { db in
+            var request = SnapshotRecord.all()
+            if let diskId = filter.diskId { request = request.filter(Column("diskId") == diskId) }
+            if let ids = filter.snapshotIds { request = request.filter(ids.contains(Column("id"))) }
+            if let name = filter.name { request = request.filter(Column("name") == name) }
+            if let groupId = filter.groupId { request = request.filter(Column("groupId") == groupId) }
+            // ECS lists the newest first.
+            return try request.order(Column("createdAt").desc, Column("id")).fetchAll(db)
+        }
+    }
+
+    public func deleteSnapshot(_ id: String) throws {
+        try mutating {
+            let snapshot = try snapshot(id)
+            let pool = try pool(named: snapshot.poolName)
+            let native = nativePool(pool)
+            if let info = try deviceMapper.info(KernelNames.volume(snapshot.id)), info.openCount > 0 {
+                throw SnapshotsError(.incorrectSnapshotStatus, "snapshot \(id) is exposed and open; close it and run `dmsnap snapshot hide \(id)`")
+            }
+            var payload = IntentPayload(id: snapshot.id)
+            payload.oldThinId = snapshot.thinId
+            let (intent, current) = try beginIntent(.deleteSnapshot, pool: pool, payload: payload)
+            try native.deactivateVolume(snapshot.id)
+            try native.deleteThin(snapshot.thinId)
+            CrashPoint.reach("deleteSnapshot.afterMessage")
+            try native.commit(from: current.transactionId)
+            try finish(intent)
+        }
+    }
+
+    public func modifySnapshot(_ id: String, name: String?, description: String?) throws -> SnapshotRecord {
+        if let name { try Validation.requireName(name, what: "snapshot name") }
+        if let description { try Validation.requireDescription(description) }
+        return try mutating {
+            var snapshot = try snapshot(id)
+            if let name { snapshot.name = name }
+            if let description { snapshot.description = description }
+            snapshot.modifiedAt = Date()
+            try catalog.write { [snapshot] db in try snapshot.update(db) }
+            return snapshot
+        }
+    }
+
+    /// Activates the snapshot read-only at /dev/mapper/dmsnap-s-…, to copy a file out.
+    public func exposeSnapshot(_ id: String) throws -> String {
+        try mutating {
+            let snapshot = try snapshot(id)
+            let pool = try pool(named: snapshot.poolName)
+            try nativePool(pool).activateVolume(snapshot.id, thinId: snapshot.thinId,
+                                                sizeBytes: snapshot.sourceDiskSizeBytes, readOnly: true)
+            return "/dev/mapper/\(KernelNames.volume(snapshot.id))"
+        }
+    }
+
+    public func hideSnapshot(_ id: String) throws {
+        try mutating {
+            let snapshot = try snapshot(id)
+            if let info = try deviceMapper.info(KernelNames.volume(snapshot.id)), info.openCount > 0 {
+                throw SnapshotsError(.incorrectSnapshotStatus, "snapshot \(id) is still open (mounted?); unmount it first")
+            }
+            try nativePool(try pool(named: snapshot.poolName)).deactivateVolume(snapshot.id)
+        }
+    }
+}
+
+extension Duration {
+    var microseconds: Int64 {
+        components.seconds * 1_000_000 + components.attoseconds / 1_000_000_000_000
+    }
+}

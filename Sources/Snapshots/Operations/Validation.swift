@@ -1,0 +1,74 @@
+import Foundation
+
+/// Checks of user input, applied before anything is recorded or sent to the kernel.
+enum Validation {
+    enum IDKind: String {
+        case disk = "d", snapshot = "s", group = "ssg"
+        var noun: String {
+            switch self {
+            case .disk: "disk"
+            case .snapshot: "snapshot"
+            case .group: "snapshot group"
+            }
+        }
+        var notFound: SnapshotsError.Code {
+            switch self {
+            case .disk: .invalidDiskIdNotFound
+            case .snapshot, .group: .invalidSnapshotIdNotFound
+            }
+        }
+    }
+
+    /// `PREFIX-` and 20 characters of [a-z0-9].
+    static func requireID(_ id: String, kind: IDKind) throws {
+        let prefix = kind.rawValue + "-"
+        let body = id.hasPrefix(prefix) ? id.dropFirst(prefix.count) : ""
+        guard body.count == 20, body.allSatisfy({ ("a"..."z").contains($0) || ("0"..."9").contains($0) }) else {
+            throw SnapshotsError(kind.notFound, "\(shown(id)) is not a \(kind.noun) ID (expected \(prefix) and 20 characters of a-z, 0-9)")
+        }
+    }
+
+    /// ECS names: 2 to 128 characters, starting with a letter, then letters,
+    /// digits, ':', '_', '-' or '.'; not starting with http:// or https://.
+    static func requireName(_ name: String, what: String) throws {
+        guard (2...128).contains(name.count) else {
+            throw SnapshotsError(.invalidName, "the \(what) \(shown(name)) must be 2 to 128 characters long")
+        }
+        guard let first = name.first, first.isLetter else {
+            throw SnapshotsError(.invalidName, "the \(what) \(shown(name)) must start with a letter")
+        }
+        if name.hasPrefix("http://") || name.hasPrefix("https://") {
+            throw SnapshotsError(.invalidName, "the \(what) \(shown(name)) must not start with http:// or https://")
+        }
+        if let bad = name.first(where: { !($0.isLetter || $0.isNumber || ":_-.".contains($0)) }) {
+            throw SnapshotsError(.invalidName, "the \(what) \(shown(name)) contains \(shown(String(bad))); use letters, digits, ':', '_', '-' and '.'")
+        }
+    }
+
+    /// ECS descriptions: up to 256 characters, no control characters.
+    static func requireDescription(_ text: String) throws {
+        guard text.count <= 256 else {
+            throw SnapshotsError(.invalidDescription, "the description is longer than 256 characters")
+        }
+        if text.hasPrefix("http://") || text.hasPrefix("https://") {
+            throw SnapshotsError(.invalidDescription, "the description must not start with http:// or https://")
+        }
+        if text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            throw SnapshotsError(.invalidDescription, "the description contains a control character")
+        }
+    }
+
+    /// Pool names become part of device names: [A-Za-z0-9_.+-], 1 to 64, not starting with '-'.
+    static func requirePoolName(_ name: String) throws {
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.+-")
+        guard (1...64).contains(name.count), !name.hasPrefix("-"), name != ".", name != "..", name.allSatisfy(allowed.contains) else {
+            throw SnapshotsError(.invalidName, "\(shown(name)) is not a valid pool name (1 to 64 of A-Z a-z 0-9 _ . + -, not starting with '-')")
+        }
+    }
+
+    /// User text quoted for an error message: escaped and cut short.
+    static func shown(_ text: String) -> String {
+        let cut = text.count > 80 ? String(text.prefix(80)) + "…" : text
+        return cut.debugDescription
+    }
+}

@@ -1,0 +1,35 @@
+/// A refusal or failure of a dmsnap operation, with the ECS error code a
+/// client of the ECS API would see for it.
+public struct SnapshotsError: Error, Equatable, Sendable, CustomStringConvertible {
+    public struct Code: RawRepresentable, Hashable, Sendable {
+        public let rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+
+        public static let invalidDiskIdNotFound = Code(rawValue: "InvalidDiskId.NotFound")
+        public static let invalidSnapshotIdNotFound = Code(rawValue: "InvalidSnapshotId.NotFound")
+        public static let invalidPoolNotFound = Code(rawValue: "InvalidPoolName.NotFound")
+        public static let incorrectDiskStatus = Code(rawValue: "IncorrectDiskStatus")
+        public static let incorrectSnapshotStatus = Code(rawValue: "IncorrectSnapshotStatus")
+        public static let invalidParameter = Code(rawValue: "InvalidParameter")
+        public static let missingParameter = Code(rawValue: "MissingParameter")
+        public static let invalidName = Code(rawValue: "InvalidName.Malformed")
+        public static let invalidDescription = Code(rawValue: "InvalidDescription.Malformed")
+        public static let poolInUse = Code(rawValue: "IncorrectPoolStatus")
+        public static let deviceInUse = Code(rawValue: "InvalidDevice.InUse")
+        public static let insufficientSpace = Code(rawValue: "InsufficientBalance.Space")
+        public static let alreadyExists = Code(rawValue: "InvalidName.Duplicate")
+        public static let kernel = Code(rawValue: "InternalError.Kernel")
+        public static let internalError = Code(rawValue: "InternalError")
+        public static let recoveryNeeded = Code(rawValue: "OperationConflict")
+    }
+
+    public let code: Code
+    public let message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { "\(code.rawValue): \(message)" }
+}

@@ -1,0 +1,62 @@
+import Foundation
+
+/// Runs a helper program (losetup, blkid, wipefs) with an argument vector, never
+/// through a shell, so no argument is ever parsed as shell syntax.
+enum ExternalCommand {
+    struct Failure: Error, CustomStringConvertible {
+        let command: [String]
+        let status: Int32
+        let standardError: String
+        var description: String {
+            "`\(command.joined(separator: " "))` exited \(status): \(standardError.trimmingCharacters(in: .whitespacesAndNewlines))"
+        }
+    }
+
+    /// Returns standard output; throws `Failure` on a non-zero exit.
+    @discardableResult
+    static func run(_ program: String, _ arguments: [String], allowedStatuses: Set<Int32> = [0]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try locate(program))
+        process.arguments = arguments
+        let output = Pipe(), errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        // Drain standard error beside standard output, so a chatty program cannot block on a full pipe.
+        let errorReader = PipeReader(errors)
+        let outputData = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let standardError = String(decoding: errorReader.wait(), as: UTF8.self)
+        guard allowedStatuses.contains(process.terminationStatus) else {
+            throw Failure(command: [program] + arguments, status: process.terminationStatus, standardError: standardError)
+        }
+        return String(decoding: outputData, as: UTF8.self)
+    }
+
+    private static func locate(_ program: String) throws -> String {
+        for directory in ["/usr/sbin", "/usr/bin", "/sbin", "/bin"] where FileManager.default.isExecutableFile(atPath: "\(directory)/\(program)") {
+            return "\(directory)/\(program)"
+        }
+        throw Failure(command: [program], status: 127, standardError: "\(program) is not installed")
+    }
+}
+
+/// Reads a pipe to its end on another thread.
+private final class PipeReader: @unchecked Sendable {
+    private var data = Data()
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ pipe: Pipe) {
+        DispatchQueue.global().async {
+            self.data = pipe.fileHandleForReading.readDataToEndOfFile()
+            self.done.signal()
+        }
+    }
+
+    /// Waits for end of file; `data` is only read after the writer signalled.
+    func wait() -> Data {
+        done.wait()
+        return data
+    }
+}

@@ -1,0 +1,151 @@
+import DeviceMapper
+import Foundation
+import Snapshots
+import Testing
+
+/// The native backend end to end against the real kernel, through the domain API.
+@Suite(.serialized)
+struct NativeBackendTests {
+    /// A state directory with one file-backed pool, torn down by `close()`.
+    final class Fixture {
+        let stateDirectory = "/tmp/\(Rig.uniqueName("state"))"
+        let poolName = Rig.uniqueName("p")
+        let service: SnapshotService
+
+        init(poolMiB: UInt64 = 512) throws {
+            try Rig.requireKernel()
+            service = try SnapshotService(stateDirectory: stateDirectory)
+            _ = try service.createFileBackedPool(name: poolName, sizeBytes: poolMiB << 20)
+        }
+
+        func close() {
+            for disk in (try? service.describeDisks()) ?? [] where disk.record.poolName == poolName {
+                _ = try? Rig.shell("umount \(disk.devicePath) 2>/dev/null; true")
+            }
+            for snapshot in (try? service.describeSnapshots()) ?? [] { try? service.deleteSnapshot(snapshot.id) }
+            for disk in (try? service.describeDisks()) ?? [] { try? service.deleteDisk(disk.record.id) }
+            try? service.deletePool(name: poolName)
+            try? FileManager.default.removeItem(atPath: stateDirectory)
+        }
+    }
+
+    static func checksum(_ path: String) throws -> String {
+        try Rig.shell("dd if=\(path) bs=1M iflag=direct status=none | md5sum | cut -d' ' -f1")
+    }
+
+    @Test(.enabled(if: Rig.enabled))
+    func resetDiskRestoresTheSnapshotAndKeepsIt() throws {
+        let fixture = try Fixture()
+        defer { fixture.close() }
+        let service = fixture.service
+        let disk = try service.createDisk(sizeBytes: 64 << 20, name: "data", poolName: nil)
+        let path = "/dev/mapper/dmsnap-\(disk.id)"
+        #expect(FileManager.default.fileExists(atPath: path))
+        try Rig.shell("dd if=/dev/urandom of=\(path) bs=1M count=16 oflag=direct status=none")
+        let atSnapshot = try Self.checksum(path)
+
+        let snapshot = try service.createSnapshot(diskId: disk.id, name: "before", description: "before the change")
+        #expect(snapshot.id.hasPrefix("s-") && snapshot.id.count == 22)
+        #expect(try DeviceMapper().info("dmsnap-\(disk.id)")?.isSuspended == false)
+        try Rig.shell("dd if=/dev/urandom of=\(path) bs=1M count=16 oflag=direct status=none")
+        #expect(try Self.checksum(path) != atSnapshot)
+
+        try service.resetDisk(disk.id, toSnapshot: snapshot.id)
+        #expect(try Self.checksum(path) == atSnapshot)
+        #expect(try service.describeSnapshots().map(\.id) == [snapshot.id], "the snapshot survives the rollback")
+        #expect(try service.describeDisks().map(\.record.id) == [disk.id], "the disk keeps its ID")
+
+        // A second rollback to the same snapshot works too.
+        try Rig.shell("dd if=/dev/zero of=\(path) bs=1M count=4 oflag=direct status=none")
+        try service.resetDisk(disk.id, toSnapshot: snapshot.id)
+        #expect(try Self.checksum(path) == atSnapshot)
+    }
+
+    @Test(.enabled(if: Rig.enabled))
+    func aCloneReadsAsTheSnapshotAndWritesLeaveTheOriginAlone() throws {
+        let fixture = try Fixture()
+        defer { fixture.close() }
+        let service = fixture.service
+        let disk = try service.createDisk(sizeBytes: 32 << 20, name: nil, poolName: fixture.poolName)
+        let origin = "/dev/mapper/dmsnap-\(disk.id)"
+        try Rig.shell("dd if=/dev/urandom of=\(origin) bs=1M count=8 oflag=direct status=none")
+        let snapshot = try service.createSnapshot(diskId: disk.id, name: nil)
+        let originSum = try Self.checksum(origin)
+
+        let clone = try service.cloneDisk(fromSnapshot: snapshot.id, name: "clone")
+        let clonePath = "/dev/mapper/dmsnap-\(clone.id)"
+        #expect(clone.id != disk.id && clone.sourceSnapshotId == snapshot.id)
+        #expect(try Self.checksum(clonePath) == originSum)
+        try Rig.shell("dd if=/dev/zero of=\(clonePath) bs=1M count=8 oflag=direct status=none")
+        #expect(try Self.checksum(origin) == originSum)
+        #expect(try Self.checksum(clonePath) != originSum)
+    }
+
+    @Test(.enabled(if: Rig.enabled))
+    func aMountedDiskIsRefusedForRollbackNamingTheMountPoint() throws {
+        let fixture = try Fixture()
+        defer { fixture.close() }
+        let service = fixture.service
+        let disk = try service.createDisk(sizeBytes: 64 << 20, name: "mounted", poolName: nil)
+        let path = "/dev/mapper/dmsnap-\(disk.id)"
+        let mountPoint = "/tmp/\(Rig.uniqueName("mnt"))"
+        try Rig.shell("mkfs.ext4 -q \(path) && mkdir -p \(mountPoint) && mount \(path) \(mountPoint) && echo one > \(mountPoint)/file")
+        defer { _ = try? Rig.shell("umount \(mountPoint); rmdir \(mountPoint)") }
+        // A snapshot of a mounted disk is fine: suspend with lockfs freezes the filesystem.
+        let snapshot = try service.createSnapshot(diskId: disk.id, name: "mounted-snap")
+        #expect(snapshot.holdWindowMicroseconds > 0)
+
+        let error = try #require(throws: SnapshotsError.self) { try service.resetDisk(disk.id, toSnapshot: snapshot.id) }
+        #expect(error.code == .incorrectDiskStatus)
+        #expect(error.message.contains(mountPoint))
+        try Rig.shell("echo two > \(mountPoint)/file && umount \(mountPoint)")
+        try service.resetDisk(disk.id, toSnapshot: snapshot.id)
+        try Rig.shell("mount \(path) \(mountPoint)")
+        #expect(try Rig.shell("cat \(mountPoint)/file") == "one\n", "the file written before the snapshot, flushed by the freeze")
+    }
+
+    @Test(.enabled(if: Rig.enabled))
+    func activateBringsBackPoolsAndDisksAfterEveryDeviceIsRemoved() throws {
+        let fixture = try Fixture()
+        defer { fixture.close() }
+        let service = fixture.service
+        let disk = try service.createDisk(sizeBytes: 32 << 20, name: "survivor", poolName: nil)
+        let path = "/dev/mapper/dmsnap-\(disk.id)"
+        try Rig.shell("dd if=/dev/urandom of=\(path) bs=1M count=4 oflag=direct status=none")
+        let before = try Self.checksum(path)
+        _ = try service.createSnapshot(diskId: disk.id, name: nil)
+
+        // A simulated reboot: every device of this pool and its loop devices go.
+        let deviceMapper = DeviceMapper()
+        try deviceMapper.remove("dmsnap-\(disk.id)")
+        try deviceMapper.remove("dmsnap-pool-\(fixture.poolName)")
+        for file in ["data", "metadata"] {
+            try Rig.shell("losetup -j \(fixture.stateDirectory)/pools/\(fixture.poolName)/\(file).img | cut -d: -f1 | xargs -r losetup -d")
+        }
+        #expect(!FileManager.default.fileExists(atPath: path))
+
+        let activated = try service.activate()
+        #expect(activated.contains("dmsnap-\(disk.id)"))
+        #expect(try Self.checksum(path) == before)
+        #expect(try service.activate().isEmpty, "activate is idempotent")
+    }
+
+    @Test(.enabled(if: Rig.enabled))
+    func deleteSnapshotAndDiskFreeTheirBlocks() throws {
+        let fixture = try Fixture()
+        defer { fixture.close() }
+        let service = fixture.service
+        let disk = try service.createDisk(sizeBytes: 32 << 20, name: nil, poolName: nil)
+        try Rig.shell("dd if=/dev/urandom of=/dev/mapper/dmsnap-\(disk.id) bs=1M count=8 oflag=direct status=none")
+        let snapshot = try service.createSnapshot(diskId: disk.id, name: nil)
+        try Rig.shell("dd if=/dev/urandom of=/dev/mapper/dmsnap-\(disk.id) bs=1M count=8 oflag=direct status=none")
+        let used = { try service.listPools().first { $0.record.name == fixture.poolName }?.status?.details?.data.used ?? 0 }
+        #expect(try used() == 256)
+        try service.deleteSnapshot(snapshot.id)
+        #expect(try used() == 128)
+        #expect(throws: SnapshotsError.self) { try service.deleteSnapshot(snapshot.id) }
+        try service.deleteDisk(disk.id)
+        #expect(try used() == 0)
+        #expect(try service.describeDisks().isEmpty)
+    }
+}
