@@ -17,6 +17,6 @@ struct DMSnap: ParsableCommand {
               dmsnap dm ls
             """,
         version: version,
-        subcommands: [VersionCommand.self, DMCommand.self]
+        subcommands: [VersionCommand.self, PoolCommand.self, ActivateCommand.self, RecoverCommand.self, DMCommand.self]
     )
 }
