@@ -35,6 +35,7 @@ let package = Package(
         .testTarget(name: "DeviceMapperTests", dependencies: ["DeviceMapper"]),
         .testTarget(name: "LVMTests", dependencies: ["LVM"]),
         .testTarget(name: "SnapshotsTests", dependencies: ["Snapshots", "ECS"]),
+        .testTarget(name: "ECSTests", dependencies: ["ECS", "Snapshots"]),
         // Needs root and a kernel with device-mapper: run inside Scripts/vm.
         .testTarget(name: "IntegrationTests", dependencies: ["DeviceMapper", "LVM", "Snapshots"]),
     ]

@@ -17,6 +17,11 @@ struct DMSnap: ParsableCommand {
               dmsnap dm ls
             """,
         version: version,
-        subcommands: [VersionCommand.self, PoolCommand.self, ActivateCommand.self, RecoverCommand.self, DMCommand.self]
+        subcommands: [
+            VersionCommand.self, PoolCommand.self, DisksCommand.self, DiskCommand.self, SnapshotsCommand.self,
+            SnapshotCommand.self, RollbackCommand.self, CloneCommand.self, ActivateCommand.self, RecoverCommand.self, DMCommand.self,
+            CreateDiskVerb.self, DescribeDisksVerb.self, DeleteDiskVerb.self, CreateSnapshotVerb.self, DescribeSnapshotsVerb.self,
+            DeleteSnapshotVerb.self, ModifySnapshotAttributeVerb.self, ResetDiskVerb.self, ResetDisksVerb.self,
+        ]
     )
 }

@@ -1,0 +1,51 @@
+import Foundation
+import Snapshots
+
+/// A Snapshot object as DescribeSnapshots returns it.
+public struct ECSSnapshot: Encodable, Sendable {
+    public var SnapshotId: String
+    public var SnapshotName: String
+    public var Description: String
+    public var Status: String
+    public var Progress: String
+    public var RemainTime: Int
+    public var SourceDiskId: String
+    public var SourceDiskSize: String
+    public var SourceDiskType: String
+    public var SourceStorageType: String
+    public var Category: String
+    public var CreationTime: String
+    public var LastModifiedTime: String
+    public var Usage: String
+    public var SnapshotType: String
+    public var RetentionDays: Int?
+    public var SnapshotGroupId: String?
+    public var InstantAccess: Bool
+    public var Encrypted: Bool
+    /// dmsnap's own: how long the disk's I/O was held, in milliseconds.
+    public var HoldWindowMs: Double
+
+    public init(_ record: SnapshotRecord, sourceDiskType: String = "data", usage: String = "none") {
+        SnapshotId = record.id
+        SnapshotName = record.name
+        Description = record.description
+        Status = "accomplished"
+        Progress = "100%"
+        RemainTime = 0
+        SourceDiskId = record.diskId
+        // ECS reports the source size in whole GiB, as a string.
+        SourceDiskSize = String((record.sourceDiskSizeBytes + (1 << 30) - 1) >> 30)
+        SourceDiskType = sourceDiskType
+        SourceStorageType = "disk"
+        Category = "standard"
+        CreationTime = ECSTimestamp.string(record.createdAt)
+        LastModifiedTime = ECSTimestamp.string(record.modifiedAt)
+        Usage = usage
+        SnapshotType = record.name.hasPrefix("auto") ? "auto" : "user"
+        RetentionDays = record.retentionDays
+        SnapshotGroupId = record.groupId
+        InstantAccess = true
+        Encrypted = false
+        HoldWindowMs = Double(record.holdWindowMicroseconds) / 1000
+    }
+}

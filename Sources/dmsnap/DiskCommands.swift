@@ -1,0 +1,139 @@
+import ArgumentParser
+import Snapshots
+
+struct DisksCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "disks",
+        abstract: "List disks: ID, name, size, device, state.",
+        discussion: "Example:\n  dmsnap disks --json")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Flag(help: "Print the DescribeDisks JSON instead of a table.")
+    var json = false
+
+    func run() throws {
+        try Everyday.run(json: json) {
+            let disks = try global.service().describeDisks()
+            if json {
+                print(try ECSRender.describeDisks(disks))
+            } else {
+                print(TextTable(header: ["DISK", "NAME", "SIZE", "POOL", "STATE", "DEVICE"], rows: disks.map { disk in
+                    [disk.record.id, disk.record.name, ByteSize.format(disk.record.sizeBytes), disk.record.poolName,
+                     disk.mountPoint.map { "mounted on \($0)" } ?? (disk.openCount > 0 ? "open" : disk.isActive ? "available" : "inactive"),
+                     disk.devicePath]
+                }).rendered)
+            }
+        }
+    }
+}
+
+struct DiskCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "disk",
+        abstract: "Create and delete thin disks in a dmsnap pool.",
+        subcommands: [Create.self, Delete.self])
+
+    struct Create: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create an empty thin disk.",
+            discussion: """
+                The disk appears as /dev/mapper/dmsnap-d-… and as /dev/dmsnap/NAME.
+
+                Example:
+                  dmsnap disk create 10G --name data
+                """)
+
+        @OptionGroup var global: GlobalOptions
+
+        @Argument(help: ArgumentHelp("The disk's virtual size, e.g. 512M or 10G.", valueName: "size"))
+        var size: ByteSize
+
+        @Option(help: "A name: 2 to 128 letters, digits, ':', '_', '-', '.', starting with a letter.")
+        var name: String?
+
+        @Option(help: "The pool to put it in (default: the only pool).")
+        var pool: String?
+
+        func run() throws {
+            try Everyday.run(json: false) {
+                let disk = try global.service().createDisk(sizeBytes: size.bytes, name: name, poolName: pool)
+                print("Created disk \(disk.id) (\(disk.name), \(ByteSize.format(disk.sizeBytes))) at /dev/mapper/dmsnap-\(disk.id)")
+            }
+        }
+    }
+
+    struct Delete: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Delete a disk nothing has open. Its snapshots are kept.")
+
+        @OptionGroup var global: GlobalOptions
+
+        @Argument(help: "The disk: a d- ID, its /dev path or its name.")
+        var disk: String
+
+        func run() throws {
+            try Everyday.run(json: false) {
+                let service = try global.service()
+                let record = try service.resolveDisk(disk)
+                try service.deleteDisk(record.id)
+                print("Deleted disk \(record.id) (\(record.name)).")
+            }
+        }
+    }
+}
+
+struct RollbackCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rollback",
+        abstract: "Roll a disk back to a snapshot of it; the snapshot is kept.",
+        discussion: """
+            The disk keeps its ID and device path. A mounted or open disk is refused:
+            unmount it first.
+
+            Example:
+              umount /srv && dmsnap rollback data before-upgrade && mount /dev/dmsnap/data /srv
+            """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "The disk: a d- ID, its /dev path or its name.")
+    var disk: String
+
+    @Argument(help: "The snapshot: an s- ID or its name.")
+    var snapshot: String
+
+    func run() throws {
+        try Everyday.run(json: false) {
+            let service = try global.service()
+            let diskRecord = try service.resolveDisk(disk)
+            let snapshotRecord = try service.resolveSnapshot(snapshot)
+            try service.resetDisk(diskRecord.id, toSnapshot: snapshotRecord.id)
+            print("Rolled disk \(diskRecord.id) (\(diskRecord.name)) back to snapshot \(snapshotRecord.id) (\(snapshotRecord.name)).")
+        }
+    }
+}
+
+struct CloneCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "clone",
+        abstract: "Create a new writable disk from a snapshot; it shares blocks with the snapshot.",
+        discussion: "Example:\n  dmsnap clone before-upgrade --name test-copy")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "The snapshot: an s- ID or its name.")
+    var snapshot: String
+
+    @Option(help: "A name for the new disk.")
+    var name: String?
+
+    func run() throws {
+        try Everyday.run(json: false) {
+            let service = try global.service()
+            let source = try service.resolveSnapshot(snapshot)
+            let disk = try service.cloneDisk(fromSnapshot: source.id, name: name)
+            print("Created disk \(disk.id) (\(disk.name)) from snapshot \(source.id) at /dev/mapper/dmsnap-\(disk.id)")
+        }
+    }
+}

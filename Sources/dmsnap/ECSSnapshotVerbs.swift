@@ -1,0 +1,135 @@
+import ArgumentParser
+import ECS
+import Foundation
+import Snapshots
+
+struct CreateSnapshotVerb: ECSVerb {
+    static let configuration = CommandConfiguration(
+        commandName: "CreateSnapshot",
+        abstract: "ECS CreateSnapshot: snapshot a disk; prints {\"RequestId\":…,\"SnapshotId\":…}.",
+        discussion: "Example:\n  dmsnap CreateSnapshot --DiskId d-bp1afnc98r8kjh4x7q2m --SnapshotName before-upgrade")
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var output: OutputOption
+
+    @Option(name: .customLong("DiskId"), help: "The disk to snapshot (d-…).")
+    var diskId: String
+
+    @Option(name: .customLong("SnapshotName"), help: "2 to 128 characters, starting with a letter; not starting with auto.")
+    var snapshotName: String?
+
+    @Option(name: .customLong("Description"), help: "Up to 256 characters.")
+    var description: String = ""
+
+    @Option(name: .customLong("RetentionDays"), help: "Keep the snapshot this many days (1 to 65536); recorded, not yet enforced.")
+    var retentionDays: Int?
+
+    var compactResponse: Bool { true }
+
+    func respond(_ service: SnapshotService, requestId: String) throws -> any Encodable {
+        let snapshot = try service.createSnapshot(diskId: diskId, name: snapshotName, description: description, retentionDays: retentionDays)
+        return ECSResponse.Created(RequestId: requestId, SnapshotId: snapshot.id)
+    }
+}
+
+struct DescribeSnapshotsVerb: ECSVerb {
+    static let configuration = CommandConfiguration(
+        commandName: "DescribeSnapshots",
+        abstract: "ECS DescribeSnapshots: list snapshots, newest first, with filters and paging.",
+        discussion: """
+            Paging: --PageNumber/--PageSize (default 1 and 10, at most 100), or
+            --MaxResults with the NextToken of the previous page.
+
+            Examples:
+              dmsnap DescribeSnapshots --DiskId d-… --output cols=SnapshotId,SnapshotName,CreationTime
+              dmsnap DescribeSnapshots --SnapshotIds '["s-…","s-…"]'
+            """)
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var output: OutputOption
+
+    @Option(name: .customLong("DiskId"), help: "Only this disk's snapshots.")
+    var diskId: String?
+
+    @Option(name: .customLong("SnapshotIds"), help: "A JSON array of up to 100 snapshot IDs.")
+    var snapshotIds: String?
+
+    @Option(name: .customLong("SnapshotName"), help: "Only snapshots with this name.")
+    var snapshotName: String?
+
+    @Option(name: .customLong("Status"), help: "progressing, accomplished, failed or all.")
+    var status: String?
+
+    @Option(name: .customLong("SnapshotGroupId"), help: "Only the snapshots of this group.")
+    var groupId: String?
+
+    @Option(name: .customLong("PageNumber")) var pageNumber: Int?
+    @Option(name: .customLong("PageSize")) var pageSize: Int?
+    @Option(name: .customLong("MaxResults")) var maxResults: Int?
+    @Option(name: .customLong("NextToken")) var nextToken: String?
+
+    func validate() throws {
+        if (pageNumber != nil || pageSize != nil) && (maxResults != nil || nextToken != nil) {
+            throw ValidationError("Use --PageNumber/--PageSize or --MaxResults/--NextToken, not both.")
+        }
+        if let status, !["progressing", "accomplished", "failed", "all"].contains(status) {
+            throw ValidationError("--Status must be progressing, accomplished, failed or all.")
+        }
+    }
+
+    func respond(_ service: SnapshotService, requestId: String) throws -> any Encodable {
+        var ids: [String]?
+        if let snapshotIds {
+            guard let parsed = try? JSONDecoder().decode([String].self, from: Data(snapshotIds.utf8)), parsed.count <= 100 else {
+                throw SnapshotsError(.invalidParameter, "--SnapshotIds must be a JSON array of at most 100 snapshot IDs, like '[\"s-…\"]'")
+            }
+            ids = parsed
+        }
+        var all = try service.describeSnapshots(SnapshotFilter(diskId: diskId, snapshotIds: ids, name: snapshotName, groupId: groupId))
+        // Every dmsnap snapshot is complete once recorded.
+        if let status, status != "all", status != "accomplished" { all = [] }
+        let snapshots = all.map { ECSSnapshot($0) }
+        if maxResults != nil || nextToken != nil {
+            let page = try Paging.byToken(count: snapshots.count, maxResults: maxResults, nextToken: nextToken)
+            return ECSResponse.DescribeSnapshots(RequestId: requestId, TotalCount: snapshots.count, PageNumber: nil, PageSize: nil,
+                                                 NextToken: page.nextToken ?? "", Snapshots: .init(Snapshot: Array(snapshots[page.range])))
+        }
+        let page = try Paging.byNumber(count: snapshots.count, pageNumber: pageNumber, pageSize: pageSize)
+        return ECSResponse.DescribeSnapshots(RequestId: requestId, TotalCount: snapshots.count, PageNumber: page.number,
+                                             PageSize: page.size, NextToken: nil, Snapshots: .init(Snapshot: Array(snapshots[page.range])))
+    }
+}
+
+struct DeleteSnapshotVerb: ECSVerb {
+    static let configuration = CommandConfiguration(
+        commandName: "DeleteSnapshot", abstract: "ECS DeleteSnapshot: delete a snapshot and free the blocks only it holds.")
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var output: OutputOption
+
+    @Option(name: .customLong("SnapshotId")) var snapshotId: String
+    @Option(name: .customLong("Force"), help: "Accepted for ECS compatibility; dmsnap snapshots have no dependent images.")
+    var force: Bool = false
+
+    func respond(_ service: SnapshotService, requestId: String) throws -> any Encodable {
+        try service.deleteSnapshot(snapshotId)
+        return ECSResponse.Plain(RequestId: requestId)
+    }
+}
+
+struct ModifySnapshotAttributeVerb: ECSVerb {
+    static let configuration = CommandConfiguration(
+        commandName: "ModifySnapshotAttribute", abstract: "ECS ModifySnapshotAttribute: rename a snapshot or change its description.")
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var output: OutputOption
+
+    @Option(name: .customLong("SnapshotId")) var snapshotId: String
+    @Option(name: .customLong("SnapshotName")) var snapshotName: String?
+    @Option(name: .customLong("Description")) var description: String?
+
+    func respond(_ service: SnapshotService, requestId: String) throws -> any Encodable {
+        _ = try service.modifySnapshot(snapshotId, name: snapshotName, description: description)
+        return ECSResponse.Plain(RequestId: requestId)
+    }
+}

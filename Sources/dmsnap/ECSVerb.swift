@@ -1,0 +1,62 @@
+import ArgumentParser
+import ECS
+import Foundation
+import Snapshots
+
+/// A command in the ECS spelling: JSON on stdout, or an ECS error
+/// `{"RequestId","Code","Message"}` on stderr and exit 1.
+protocol ECSVerb: ParsableCommand {
+    var global: GlobalOptions { get }
+    var output: OutputOption { get }
+    /// Does the work and returns the response body (its RequestId is filled in by `run`).
+    func respond(_ service: SnapshotService, requestId: String) throws -> any Encodable
+}
+
+/// `--output cols=A,B [rows=EXPR]`, as the aliyun CLI takes it.
+struct OutputOption: ParsableArguments {
+    @Option(name: .customLong("output"), parsing: .upToNextOption,
+            help: ArgumentHelp("Print a table of these columns instead of JSON, as the aliyun CLI does: cols=A,B [rows=Path.To[]].",
+                               valueName: "cols=…"))
+    var words: [String] = []
+}
+
+extension ECSVerb {
+    func run() throws {
+        let requestId = ECSResponse.newRequestId()
+        do {
+            let body = try respond(try global.service(), requestId: requestId)
+            let json = try ECSResponse.encode(AnyEncodable(body), pretty: !compactResponse)
+            if output.words.isEmpty {
+                print(json)
+            } else {
+                print(try OutputColumns(arguments: output.words).render(json: json), terminator: "")
+            }
+        } catch {
+            let failure = Self.failure(for: error, requestId: requestId)
+            let text = (try? ECSResponse.encode(failure)) ?? "{\"Code\":\"InternalError\"}"
+            FileHandle.standardError.write(Data((text + "\n").utf8))
+            throw ExitCode(1)
+        }
+    }
+
+    /// CreateSnapshot's response is documented as one line.
+    var compactResponse: Bool { false }
+
+    static func failure(for error: any Error, requestId: String) -> ECSResponse.Failure {
+        switch error {
+        case let error as SnapshotsError:
+            ECSResponse.Failure(RequestId: requestId, Code: error.code.rawValue, Message: error.message)
+        case let error as OutputColumns.Error:
+            ECSResponse.Failure(RequestId: requestId, Code: "InvalidParameter", Message: error.description)
+        default:
+            ECSResponse.Failure(RequestId: requestId, Code: "InternalError", Message: String(describing: error))
+        }
+    }
+}
+
+/// Lets `respond` return any body.
+struct AnyEncodable: Encodable {
+    let value: any Encodable
+    init(_ value: any Encodable) { self.value = value }
+    func encode(to encoder: any Encoder) throws { try value.encode(to: encoder) }
+}

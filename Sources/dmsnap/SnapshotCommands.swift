@@ -1,0 +1,124 @@
+import ArgumentParser
+import Foundation
+import Snapshots
+
+struct SnapshotsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "snapshots",
+        abstract: "List snapshots, newest first, of one disk or all.",
+        discussion: "Example:\n  dmsnap snapshots data")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "Only this disk's snapshots: a d- ID, its /dev path or its name.")
+    var disk: String?
+
+    @Flag(help: "Print the DescribeSnapshots JSON instead of a table.")
+    var json = false
+
+    func run() throws {
+        try Everyday.run(json: json) {
+            let service = try global.service()
+            let diskId = try disk.map { try service.resolveDisk($0).id }
+            let snapshots = try service.describeSnapshots(SnapshotFilter(diskId: diskId))
+            if json {
+                print(try ECSRender.describeSnapshots(snapshots, page: nil))
+            } else {
+                print(TextTable(header: ["SNAPSHOT", "NAME", "DISK", "SIZE", "CREATED", "HELD"], rows: snapshots.map { snapshot in
+                    [snapshot.id, snapshot.name, snapshot.diskId, ByteSize.format(snapshot.sourceDiskSizeBytes),
+                     ECSRender.timestamp(snapshot.createdAt), String(format: "%.1fms", Double(snapshot.holdWindowMicroseconds) / 1000)]
+                }).rendered)
+            }
+        }
+    }
+}
+
+struct SnapshotCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "snapshot",
+        abstract: "Take, delete, expose and hide snapshots.",
+        subcommands: [Create.self, Delete.self, Expose.self, Hide.self])
+
+    struct Create: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Snapshot a disk. A mounted filesystem on it is frozen for the instant it takes.",
+            discussion: "Example:\n  dmsnap snapshot create data --name before-upgrade")
+
+        @OptionGroup var global: GlobalOptions
+
+        @Argument(help: "The disk: a d- ID, its /dev path or its name.")
+        var disk: String
+
+        @Option(help: "A name: 2 to 128 letters, digits, ':', '_', '-', '.', starting with a letter.")
+        var name: String?
+
+        @Option(help: "Free text, up to 256 characters.")
+        var description: String = ""
+
+        func run() throws {
+            try Everyday.run(json: false) {
+                let service = try global.service()
+                let record = try service.resolveDisk(disk)
+                let snapshot = try service.createSnapshot(diskId: record.id, name: name, description: description)
+                print("Created snapshot \(snapshot.id) (\(snapshot.name)) of disk \(record.id); I/O held for \(String(format: "%.1f", Double(snapshot.holdWindowMicroseconds) / 1000)) ms.")
+            }
+        }
+    }
+
+    struct Delete: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Delete a snapshot and free the blocks only it holds.")
+
+        @OptionGroup var global: GlobalOptions
+
+        @Argument(help: "The snapshot: an s- ID or its name.")
+        var snapshot: String
+
+        func run() throws {
+            try Everyday.run(json: false) {
+                let service = try global.service()
+                let record = try service.resolveSnapshot(snapshot)
+                try service.deleteSnapshot(record.id)
+                print("Deleted snapshot \(record.id) (\(record.name)).")
+            }
+        }
+    }
+
+    struct Expose: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Make a snapshot readable at /dev/mapper/dmsnap-s-… (read-only), to copy files out.",
+            discussion: """
+                Example:
+                  dev=$(dmsnap snapshot expose before-upgrade)
+                  mount -o ro,noload "$dev" /mnt && cp /mnt/etc/fstab /tmp/ && umount /mnt
+                  dmsnap snapshot hide before-upgrade
+                """)
+
+        @OptionGroup var global: GlobalOptions
+
+        @Argument(help: "The snapshot: an s- ID or its name.")
+        var snapshot: String
+
+        func run() throws {
+            try Everyday.run(json: false) {
+                let service = try global.service()
+                print(try service.exposeSnapshot(try service.resolveSnapshot(snapshot).id))
+            }
+        }
+    }
+
+    struct Hide: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Remove an exposed snapshot's device node again.")
+
+        @OptionGroup var global: GlobalOptions
+
+        @Argument(help: "The snapshot: an s- ID or its name.")
+        var snapshot: String
+
+        func run() throws {
+            try Everyday.run(json: false) {
+                let service = try global.service()
+                try service.hideSnapshot(try service.resolveSnapshot(snapshot).id)
+            }
+        }
+    }
+}
