@@ -1,0 +1,70 @@
+import Foundation
+import GRDB
+@testable import Snapshots
+import Testing
+
+struct CatalogTests {
+    let directory = NSTemporaryDirectory() + "dmsnap-catalog-\(UUID().uuidString)"
+
+    func pool(_ name: String) -> PoolRecord {
+        PoolRecord(name: name, dataDevice: "/dev/loop0", metadataDevice: "/dev/loop1", dataFile: nil, metadataFile: nil,
+                   blockSizeSectors: 128, lowWaterMarkBlocks: 16, dataSectors: 1 << 20, transactionId: 0, nextThinId: 0,
+                   createdAt: Date())
+    }
+
+    @Test func aFailedTransactionLeavesNothingBehind() throws {
+        let catalog = try Catalog(stateDirectory: directory)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        struct Abort: Error {}
+        #expect(throws: Abort.self) {
+            try catalog.write { [pool = pool("p")] db in
+                try pool.insert(db)
+                throw Abort()
+            }
+        }
+        #expect(try catalog.read { db in try PoolRecord.fetchCount(db) } == 0)
+    }
+
+    @Test func theCatalogIsPrivateAndWriteAheadLogged() throws {
+        let catalog = try Catalog(stateDirectory: directory)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let attributes = try FileManager.default.attributesOfItem(atPath: catalog.path)
+        #expect((attributes[.posixPermissions] as? Int) == 0o600)
+        let directoryAttributes = try FileManager.default.attributesOfItem(atPath: directory)
+        #expect((directoryAttributes[.posixPermissions] as? Int) == 0o700)
+        #expect(try catalog.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") } == "wal")
+        #expect(try catalog.read { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") } == 2, "FULL: fsync on every commit")
+    }
+
+    @Test func concurrentWritersFromTwoOpenCatalogsSerialize() async throws {
+        let first = try Catalog(stateDirectory: directory)
+        let second = try Catalog(stateDirectory: directory)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try first.write { [pool = pool("shared")] db in try pool.insert(db) }
+        await withTaskGroup(of: Void.self) { group in
+            for catalog in [first, second] {
+                group.addTask {
+                    for _ in 0..<100 {
+                        try? catalog.write { db in
+                            var record = try PoolRecord.fetchOne(db, key: "shared")!
+                            record.nextThinId += 1
+                            try record.update(db)
+                        }
+                    }
+                }
+            }
+        }
+        #expect(try first.read { db in try PoolRecord.fetchOne(db, key: "shared")?.nextThinId } == 200, "no lost update")
+    }
+
+    @Test func aSymlinkedStateDirectoryIsRefused() throws {
+        let target = directory + "-target"
+        try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: directory, withDestinationPath: target)
+        defer {
+            try? FileManager.default.removeItem(atPath: directory)
+            try? FileManager.default.removeItem(atPath: target)
+        }
+        #expect(throws: StateDirectoryError.self) { try Catalog(stateDirectory: directory) }
+    }
+}

@@ -1,0 +1,66 @@
+@testable import Snapshots
+import Testing
+
+struct ValidationTests {
+    @Test func newIDsHaveThePrefixAndTwentyLowercaseAlphanumerics() throws {
+        var seen = Set<String>()
+        for _ in 0..<100_000 {
+            let id = SnapshotService.makeResourceID(.snapshot)
+            #expect(id.count == 22 && id.hasPrefix("s-"))
+            #expect(id.dropFirst(2).allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) })
+            seen.insert(id)
+        }
+        #expect(seen.count == 100_000, "IDs are never repeated")
+        #expect(SnapshotService.makeResourceID(.group).hasPrefix("ssg-"))
+    }
+
+    @Test(arguments: ["d-", "d-abc", "s-bp1afnc98r8kjh4x7q2m", "d-BP1AFNC98R8KJH4X7Q2M", "d-bp1afnc98r8kjh4x7q2m0", "d-bp1afnc98r8kjh4x7q2!", "", "d-bp1afnc98r8kjh4x7q\n"])
+    func malformedDiskIDsAreRefused(id: String) {
+        let error = #expect(throws: SnapshotsError.self) { try Validation.requireID(id, kind: .disk) }
+        #expect(error?.code == .invalidDiskIdNotFound)
+    }
+
+    @Test func aWellFormedIDPasses() throws {
+        try Validation.requireID("d-bp1afnc98r8kjh4x7q2m", kind: .disk)
+        try Validation.requireID("s-00000000000000000000", kind: .snapshot)
+    }
+
+    @Test(arguments: ["with space", "quote\"d", "new\nline", "semi;colon", "$(reboot)", "a", "1starts-with-digit", "http://x", "tab\there",
+                      "dm table 0 8 zero", String(repeating: "x", count: 129), "-dash", "back`tick`"])
+    func unsafeOrMalformedNamesAreRefused(name: String) {
+        let error = #expect(throws: SnapshotsError.self) { try Validation.requireName(name, what: "disk name") }
+        #expect(error?.code == .invalidName)
+    }
+
+    @Test(arguments: ["data", "before-upgrade", "db:2026.11.25", "a_b", "快照"])
+    func ecsNamesAreAccepted(name: String) throws {
+        try Validation.requireName(name, what: "snapshot name")
+    }
+
+    @Test(arguments: ["", "a b", "../x", "-p", "x;y", String(repeating: "p", count: 65)])
+    func badPoolNamesAreRefused(name: String) {
+        #expect(throws: SnapshotsError.self) { try Validation.requirePoolName(name) }
+    }
+
+    @Test func descriptionsRefuseControlCharactersAndLength() throws {
+        try Validation.requireDescription("before the upgrade to 12.4, taken by alice")
+        #expect(throws: SnapshotsError.self) { try Validation.requireDescription("line\nbreak") }
+        #expect(throws: SnapshotsError.self) { try Validation.requireDescription(String(repeating: "x", count: 257)) }
+    }
+
+    @Test func errorMessagesQuoteUserTextEscapedAndShort() {
+        let shown = Validation.shown(String(repeating: "\n", count: 500))
+        #expect(!shown.contains("\n"))
+        #expect(shown.count < 200)
+    }
+
+    @Test func mountinfoIsParsedWithEscapedMountPoints() {
+        let table = MountTable(parsing: """
+            22 1 254:0 / / rw,relatime shared:1 - ext4 /dev/vda rw
+            98 22 253:3 / /srv/my\\040data rw,relatime shared:5 - ext4 /dev/mapper/dmsnap-d-x rw
+            """)
+        #expect(table.mountPoint(of: .init(major: 253, minor: 3)) == "/srv/my data")
+        #expect(table.mountPoint(of: .init(major: 254, minor: 0)) == "/")
+        #expect(table.mountPoint(of: .init(major: 7, minor: 0)) == nil)
+    }
+}
