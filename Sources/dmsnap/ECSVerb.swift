@@ -8,6 +8,8 @@ import Snapshots
 protocol ECSVerb: ParsableCommand {
     var global: GlobalOptions { get }
     var output: OutputOption { get }
+    /// Print the response on one line (CreateSnapshot's is documented that way).
+    var compactResponse: Bool { get }
     /// Does the work and returns the response body (its RequestId is filled in by `run`).
     func respond(_ service: SnapshotService, requestId: String) throws -> any Encodable
 }
@@ -39,7 +41,6 @@ extension ECSVerb {
         }
     }
 
-    /// CreateSnapshot's response is documented as one line.
     var compactResponse: Bool { false }
 
     static func failure(for error: any Error, requestId: String) -> ECSResponse.Failure {

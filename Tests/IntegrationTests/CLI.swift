@@ -1,0 +1,87 @@
+import DeviceMapper
+import Foundation
+import Snapshots
+import Testing
+
+/// The built `dmsnap` binary, run as a user runs it.
+struct CLI {
+    struct Result {
+        let status: Int32
+        let output: String
+        let errors: String
+        var killed: Bool { status == SIGKILL + 128 }
+    }
+
+    let stateDirectory: String
+
+    static var binary: String {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("dmsnap").path
+    }
+
+    @discardableResult
+    func run(_ arguments: [String], environment: [String: String] = [:], stateful: Bool = true) throws -> Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = arguments + (stateful ? ["--state-dir", stateDirectory] : [])
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let output = out.fileHandleForReading.readDataToEndOfFile()
+        let errors = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let status = process.terminationReason == .uncaughtSignal ? process.terminationStatus + 128 : process.terminationStatus
+        return Result(status: status, output: String(decoding: output, as: UTF8.self), errors: String(decoding: errors, as: UTF8.self))
+    }
+
+    /// Runs a command that must succeed, and returns its standard output.
+    func succeed(_ arguments: [String], stateful: Bool = true) throws -> String {
+        let result = try run(arguments, stateful: stateful)
+        guard result.status == 0 else {
+            throw RigError("dmsnap \(arguments.joined(separator: " ")) exited \(result.status): \(result.errors)")
+        }
+        return result.output
+    }
+
+    /// A value from a JSON response, by key path.
+    static func field(_ json: String, _ path: String...) -> Any? {
+        var value: Any? = try? JSONSerialization.jsonObject(with: Data(json.utf8))
+        for key in path { value = (value as? [String: Any])?[key] }
+        return value
+    }
+}
+
+/// Checks that the catalog and the kernel agree: every disk's device maps the
+/// catalog's thin id, the pool holds exactly the catalog's thin ids, nothing is
+/// suspended, and no intent is left.
+enum Agreement {
+    static func check(stateDirectory: String, poolName: String) throws {
+        let service = try SnapshotService(stateDirectory: stateDirectory)
+        let deviceMapper = DeviceMapper()
+        let disks = try service.describeDisks().filter { $0.record.poolName == poolName }
+        let snapshots = try service.describeSnapshots().filter { $0.poolName == poolName }
+        for disk in disks {
+            let table = try deviceMapper.table("dmsnap-\(disk.record.id)")
+            #expect(table.first?.parameters.split(separator: " ").last.map(String.init) == String(disk.record.thinId),
+                    "disk \(disk.record.id) maps thin id \(disk.record.thinId)")
+        }
+        // Only this pool's devices: tests running beside this one may be mid-snapshot.
+        for name in ["dmsnap-pool-\(poolName)"] + disks.map({ "dmsnap-\($0.record.id)" }) {
+            #expect(try deviceMapper.info(name)?.isSuspended == false, "\(name) is not left suspended")
+        }
+        let expected = Set(disks.map(\.record.thinId) + snapshots.map(\.thinId))
+        #expect(try thinIds(pool: "dmsnap-pool-\(poolName)") == expected, "no orphan thin device and no record without one")
+        #expect(try service.recover().finished.isEmpty, "nothing left to recover")
+    }
+
+    /// The thin ids the pool's metadata holds, read with thin_ls from a metadata snapshot.
+    static func thinIds(pool: String) throws -> Set<UInt32> {
+        let deviceMapper = DeviceMapper()
+        let metadata = try #require(try deviceMapper.table(pool).first?.parameters.split(separator: " ").first)
+        try deviceMapper.send(.reserveMetadataSnapshot, toPool: pool)
+        defer { try? deviceMapper.send(.releaseMetadataSnapshot, toPool: pool) }
+        let output = try Rig.shell("thin_ls --metadata-snap --no-headers -o DEV /dev/block/\(metadata)")
+        return Set(output.split(whereSeparator: \.isWhitespace).compactMap { UInt32($0) })
+    }
+}

@@ -1,0 +1,195 @@
+import DeviceMapper
+import Foundation
+import Snapshots
+import Testing
+
+/// The CLI against the real kernel: ECS output, bad input, and kill -9 at every
+/// step of the multi-step operations followed by `dmsnap recover`.
+@Suite(.serialized)
+struct CommandLineTests {
+    final class Fixture {
+        let stateDirectory = "/tmp/\(Rig.uniqueName("cli"))"
+        let poolName = Rig.uniqueName("c")
+        let cli: CLI
+
+        init() throws {
+            try Rig.requireKernel()
+            cli = CLI(stateDirectory: stateDirectory)
+            _ = try cli.succeed(["pool", "create", poolName, "--file-backed", "256M"])
+        }
+
+        func newDisk(_ name: String? = nil) throws -> String {
+            let output = try cli.succeed(["CreateDisk", "--Size", "1"] + (name.map { ["--DiskName", $0] } ?? []))
+            return try #require(CLI.field(output, "DiskId") as? String)
+        }
+
+        func newSnapshot(_ disk: String) throws -> String {
+            try #require(CLI.field(try cli.succeed(["CreateSnapshot", "--DiskId", disk]), "SnapshotId") as? String)
+        }
+
+        /// The catalog and the device list, to show that a refused command changed nothing.
+        func state() throws -> String {
+            try cli.succeed(["DescribeDisks"]).replacingOccurrences(of: #""RequestId" : "[^"]*""#, with: "", options: .regularExpression)
+                + cli.succeed(["DescribeSnapshots", "--PageSize", "100"]).replacingOccurrences(of: #""RequestId" : "[^"]*""#, with: "", options: .regularExpression)
+                + cli.succeed(["dm", "ls"], stateful: false)
+        }
+
+        func close() {
+            if let service = try? SnapshotService(stateDirectory: stateDirectory) {
+                for snapshot in (try? service.describeSnapshots()) ?? [] { try? service.deleteSnapshot(snapshot.id) }
+                for disk in (try? service.describeDisks()) ?? [] { try? service.deleteDisk(disk.record.id) }
+                try? service.deletePool(name: poolName)
+            }
+            try? FileManager.default.removeItem(atPath: stateDirectory)
+        }
+    }
+
+    @Test(.enabled(if: Rig.enabled))
+    func createSnapshotPrintsExactlyRequestIdAndSnapshotId() throws {
+        let fixture = try Fixture()
+        defer { fixture.close() }
+        let disk = try fixture.newDisk("web")
+        let output = try fixture.cli.succeed(["CreateSnapshot", "--DiskId", disk, "--SnapshotName", "before", "--Description", "x"])
+        #expect(output.range(of: #"^\{"RequestId":"[0-9A-F-]{36}","SnapshotId":"s-[a-z0-9]{20}"\}\n$"#, options: .regularExpression) != nil, "\(output)")
+
+        let listing = try fixture.cli.succeed(["DescribeSnapshots", "--DiskId", disk])
+        let snapshots = try #require((CLI.field(listing, "Snapshots", "Snapshot") as? [[String: Any]]))
+        #expect(snapshots.count == 1)
+        #expect(snapshots.first?["SnapshotName"] as? String == "before")
+        #expect(snapshots.first?["Status"] as? String == "accomplished")
+        #expect(snapshots.first?["SourceDiskId"] as? String == disk)
+        #expect(CLI.field(listing, "TotalCount") as? Int == 1)
+
+        let table = try fixture.cli.succeed(["DescribeSnapshots", "--output", "cols=SnapshotId,SnapshotName", "rows=Snapshots.Snapshot[]"])
+        let lines = table.split(separator: "\n")
+        #expect(lines.count == 3)
+        #expect(lines[0].hasPrefix("SnapshotId") && lines[0].hasSuffix(" |SnapshotName"))
+        #expect(lines[2].hasSuffix(" |before"))
+    }
+
+    @Test(.enabled(if: Rig.enabled))
+    func badInputIsRefusedClearlyAndChangesNothing() throws {
+        let fixture = try Fixture()
+        defer { fixture.close() }
+        let disk = try fixture.newDisk("target")
+        let snapshot = try fixture.newSnapshot(disk)
+        let before = try fixture.state()
+        let hostile = ["with space", "quo\"te", "new\nline", "0 8 zero", "$(touch /tmp/pwned)", "`id`", "a;b", "../../etc", "-rf", "--help"]
+        var attempts: [[String]] = [
+            ["CreateSnapshot", "--DiskId", "d-doesnotexist0000000"],
+            ["CreateSnapshot", "--DiskId", "d-"],
+            ["CreateSnapshot", "--DiskId", "s-" + disk.dropFirst(2)],
+            ["DeleteSnapshot", "--SnapshotId", "s-00000000000000000000"],
+            ["ResetDisk", "--DiskId", disk, "--SnapshotId", "s-nope"],
+            ["CreateDisk", "--Size", "0"],
+            ["CreateDisk", "--Size", "-5"],
+            ["CreateDisk", "--Size", "70000"],
+            ["CreateDisk", "--Size", "20000"],
+            ["CreateDisk", "--SnapshotId", "s-00000000000000000000"],
+            ["DescribeSnapshots", "--SnapshotIds", "not json"],
+            ["DescribeSnapshots", "--PageSize", "101"],
+            ["DescribeSnapshots", "--NextToken", "forged"],
+            ["DescribeSnapshots", "--output", "colz=SnapshotId"],
+            ["disk", "create", "0"],
+            ["pool", "create", "x y", "--file-backed", "1G"],
+        ]
+        for name in hostile {
+            attempts.append(["CreateSnapshot", "--DiskId", disk, "--SnapshotName", name])
+            attempts.append(["CreateDisk", "--Size", "1", "--DiskName", name])
+            attempts.append(["ModifySnapshotAttribute", "--SnapshotId", snapshot, "--SnapshotName", name])
+            attempts.append(["pool", "create", name, "--file-backed", "1G"])
+            attempts.append(["CreateSnapshot", "--DiskId", name])
+        }
+        for arguments in attempts {
+            let result = try fixture.cli.run(arguments)
+            #expect(result.status != 0, "dmsnap \(arguments) must fail")
+            #expect(!result.errors.isEmpty, "dmsnap \(arguments) must say why")
+            #expect(result.output.isEmpty || arguments.contains("--help"), "dmsnap \(arguments) printed \(result.output)")
+            if arguments[0].first?.isUppercase == true, result.errors.hasPrefix("{") {
+                #expect(CLI.field(result.errors, "Code") is String, "an ECS error: \(result.errors)")
+            }
+        }
+        #expect(!FileManager.default.fileExists(atPath: "/tmp/pwned"))
+        #expect(try fixture.state() == before, "no refused command changed the catalog or the kernel")
+    }
+
+    @Test(.enabled(if: Rig.enabled))
+    func aMountedDeviceIsRefusedAsPoolData() throws {
+        try Rig.requireKernel()
+        let loop = try LoopDevice.attach(sizeMiB: 64)
+        let metadata = try LoopDevice.attach(sizeMiB: 16)
+        let mountPoint = "/tmp/\(Rig.uniqueName("m"))"
+        try Rig.shell("mkfs.ext4 -q \(loop.path) && mkdir -p \(mountPoint) && mount \(loop.path) \(mountPoint)")
+        defer {
+            _ = try? Rig.shell("umount \(mountPoint); rmdir \(mountPoint)")
+            loop.detach()
+            metadata.detach()
+        }
+        let cli = CLI(stateDirectory: "/tmp/\(Rig.uniqueName("mounted"))")
+        for force in [[], ["--force"]] {
+            let result = try cli.run(["pool", "create", "p", "--data", loop.path, "--metadata", metadata.path] + force)
+            #expect(result.status != 0)
+            #expect(result.errors.contains(mountPoint), "\(result.errors)")
+        }
+        try Rig.shell("umount \(mountPoint)")
+        let unforced = try cli.run(["pool", "create", "p", "--data", loop.path, "--metadata", metadata.path])
+        #expect(unforced.status != 0 && unforced.errors.contains("ext4"), "a filesystem signature needs --force: \(unforced.errors)")
+        #expect(try DeviceMapper().info("dmsnap-pool-p") == nil)
+    }
+
+    static let crashPoints: [(operation: String, point: String)] = [
+        ("CreateDisk", "createDisk.afterIntent"), ("CreateDisk", "createDisk.afterMessage"), ("CreateDisk", "createDisk.afterCommit"),
+        ("CreateSnapshot", "createSnapshot.afterIntent"), ("CreateSnapshot", "createSnapshot.afterSuspend"),
+        ("CreateSnapshot", "createSnapshot.afterMessage"), ("CreateSnapshot", "createSnapshot.afterCommit"),
+        ("ResetDisk", "resetDisk.afterIntent"), ("ResetDisk", "resetDisk.afterMessage"), ("ResetDisk", "resetDisk.afterCommit"),
+        ("ResetDisk", "resetDisk.afterRetarget"), ("ResetDisk", "resetDisk.afterDelete"),
+        ("CloneDisk", "cloneDisk.afterMessage"), ("DeleteDisk", "deleteDisk.afterDeactivate"),
+        ("DeleteSnapshot", "deleteSnapshot.afterMessage"),
+    ]
+
+    /// One pool for every crash point (a pool per point made the run too slow
+    /// under TCG); each point works on a fresh disk and checks agreement after.
+    @Test(.enabled(if: Rig.enabled))
+    func killNineAtEveryStepThenRecoverLeavesCatalogAndKernelAgreeing() throws {
+        let fixture = try Fixture()
+        defer { fixture.close() }
+        for (operation, point) in Self.crashPoints {
+            try crashAndRecover(fixture, operation: operation, point: point)
+        }
+        // The tool works normally afterwards.
+        _ = try fixture.newSnapshot(try fixture.newDisk())
+        try Agreement.check(stateDirectory: fixture.stateDirectory, poolName: fixture.poolName)
+    }
+
+    private func crashAndRecover(_ fixture: Fixture, operation: String, point: String) throws {
+        let disk = try fixture.newDisk()
+        let device = "/dev/mapper/dmsnap-\(disk)"
+        try Rig.shell("dd if=/dev/urandom of=\(device) bs=1M count=4 oflag=direct status=none")
+        let snapshot = try fixture.newSnapshot(disk)
+        let atSnapshot = try Rig.shell("head -c 4194304 \(device) | md5sum")
+        try Rig.shell("dd if=/dev/zero of=\(device) bs=1M count=4 oflag=direct status=none")
+
+        let arguments: [String] = switch operation {
+        case "CreateDisk": ["CreateDisk", "--Size", "1"]
+        case "CreateSnapshot": ["CreateSnapshot", "--DiskId", disk]
+        case "ResetDisk": ["ResetDisk", "--DiskId", disk, "--SnapshotId", snapshot]
+        case "CloneDisk": ["CreateDisk", "--SnapshotId", snapshot]
+        case "DeleteDisk": ["DeleteDisk", "--DiskId", disk]
+        default: ["DeleteSnapshot", "--SnapshotId", snapshot]
+        }
+        let crashed = try fixture.cli.run(arguments, environment: ["DMSNAP_CRASH_AT": point])
+        #expect(crashed.killed, "dmsnap was killed at \(point) (status \(crashed.status), \(crashed.errors))")
+
+        _ = try fixture.cli.succeed(["recover"])
+        try Agreement.check(stateDirectory: fixture.stateDirectory, poolName: fixture.poolName)
+        if operation == "ResetDisk" {
+            // The rollback was either undone or finished, never half-done.
+            let now = try Rig.shell("head -c 4194304 \(device) | md5sum")
+            let zeroed = try Rig.shell("head -c 4194304 /dev/zero | md5sum")
+            #expect(now == atSnapshot || now == zeroed, "after recovery from \(point) the disk is the snapshot or untouched")
+            if point != "resetDisk.afterIntent" && point != "resetDisk.afterMessage" {
+                #expect(now == atSnapshot, "a rollback killed at \(point), past its commit point, is finished")
+            }
+        }
+    }
+}
