@@ -58,7 +58,8 @@ struct DeviceLifecycleTests {
         defer { try? deviceMapper.remove(name) }
 
         try Rig.shell("printf dmsnap-marker | dd of=/dev/mapper/\(name) bs=512 seek=100 conv=fsync status=none")
-        let read = try Rig.shell("dd if=\(loop.path) bs=512 skip=100 count=1 status=none | head -c 13")
+        // Direct I/O: blkid may have cached the loop device's first blocks when it appeared.
+        let read = try Rig.shell("dd if=\(loop.path) bs=512 skip=100 count=1 iflag=direct status=none | head -c 13")
         #expect(read == "dmsnap-marker")
 
         let loopNumber = try #require(DeviceNumber(try Rig.shell("lsblk -dno MAJ:MIN \(loop.path)").trimmingCharacters(in: .whitespaces.union(.newlines))))
