@@ -34,25 +34,13 @@ extension ECSVerb {
                 print(try OutputColumns(arguments: output.words).render(json: json), terminator: "")
             }
         } catch {
-            let failure = Self.failure(for: error, requestId: requestId)
-            let text = (try? ECSResponse.encode(failure)) ?? "{\"Code\":\"InternalError\"}"
-            FileHandle.standardError.write(Data((text + "\n").utf8))
+            let failure = ECSError(error, requestId: RequestID(requestId) ?? RequestID())
+            FileHandle.standardError.write(Data((failure.jsonText + "\n").utf8))
             throw ExitCode(1)
         }
     }
 
     var compactResponse: Bool { false }
-
-    static func failure(for error: any Error, requestId: String) -> ECSResponse.Failure {
-        switch error {
-        case let error as SnapshotsError:
-            ECSResponse.Failure(RequestId: requestId, Code: error.code.rawValue, Message: error.message)
-        case let error as OutputColumns.Error:
-            ECSResponse.Failure(RequestId: requestId, Code: "InvalidParameter", Message: error.description)
-        default:
-            ECSResponse.Failure(RequestId: requestId, Code: "InternalError", Message: String(describing: error))
-        }
-    }
 }
 
 /// Lets `respond` return any body.

@@ -80,13 +80,13 @@ public enum ECSResponse {
     }
 
     /// A fresh RequestId: an uppercase UUID, one per invocation.
-    public static func newRequestId() -> String { UUID().uuidString.uppercased() }
+    public static func newRequestId() -> String { RequestID().rawValue }
 
-    /// Compact JSON (`CreateSnapshot` prints exactly `{"RequestId":"…","SnapshotId":"s-…"}`)
-    /// or indented, keys sorted either way.
+    /// A response body as text, keys sorted: indented the way `aliyun ecs`
+    /// prints a response (`JSONValue.Style.aliyun`: tabs, Go's escaping), or on
+    /// one line (`CreateSnapshot` prints `{"RequestId":"…","SnapshotId":"s-…"}`).
     public static func encode<T: Encodable>(_ value: T, pretty: Bool = true) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
+        let json = try (value as? JSONValue) ?? JSONValue(encoding: value)
+        return json.rendered(pretty ? .aliyun : .compact)
     }
 }

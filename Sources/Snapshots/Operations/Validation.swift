@@ -2,29 +2,13 @@ import Foundation
 
 /// Checks of user input, applied before anything is recorded or sent to the kernel.
 enum Validation {
-    enum IDKind: String {
-        case disk = "d", snapshot = "s", group = "ssg"
-        var noun: String {
-            switch self {
-            case .disk: "disk"
-            case .snapshot: "snapshot"
-            case .group: "snapshot group"
-            }
-        }
-        var notFound: SnapshotsError.Code {
-            switch self {
-            case .disk: .invalidDiskIdNotFound
-            case .snapshot, .group: .invalidSnapshotIdNotFound
-            }
-        }
-    }
-
-    /// `PREFIX-` and 20 characters of [a-z0-9].
-    static func requireID(_ id: String, kind: IDKind) throws {
-        let prefix = kind.rawValue + "-"
-        let body = id.hasPrefix(prefix) ? id.dropFirst(prefix.count) : ""
-        guard body.count == 20, body.allSatisfy({ ("a"..."z").contains($0) || ("0"..."9").contains($0) }) else {
-            throw SnapshotsError(kind.notFound, "\(shown(id)) is not a \(kind.noun) ID (expected \(prefix) and 20 characters of a-z, 0-9)")
+    /// A well-formed ID of `kind`; a malformed one is reported as not found, as ECS does.
+    static func requireID(_ id: String, kind: ResourceID.Kind) throws {
+        do {
+            _ = try ResourceID(parsing: id, as: kind)
+        } catch {
+            let code: SnapshotsError.Code = kind == .disk ? .invalidDiskIdNotFound : .invalidSnapshotIdNotFound
+            throw SnapshotsError(code, error.description)
         }
     }
 
