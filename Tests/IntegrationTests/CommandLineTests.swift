@@ -74,6 +74,21 @@ struct CommandLineTests {
     }
 
     @Test(.enabled(if: Rig.enabled))
+    func concurrentInvocationsSerializeAndAllSucceed() throws {
+        let fixture = try Fixture()
+        defer { fixture.close() }
+        let disk = try fixture.newDisk()
+        let binary = CLI.binary
+        let output = try Rig.shell("""
+            for i in 1 2 3 4 5 6 7 8; do \(binary) CreateSnapshot --DiskId \(disk) --state-dir \(fixture.stateDirectory) & done; wait
+            """)
+        let ids = output.split(separator: "\n").compactMap { CLI.field(String($0), "SnapshotId") as? String }
+        #expect(ids.count == 8, "\(output)")
+        #expect(Set(ids).count == 8, "every ID distinct")
+        try Agreement.check(stateDirectory: fixture.stateDirectory, poolName: fixture.poolName)
+    }
+
+    @Test(.enabled(if: Rig.enabled))
     func badInputIsRefusedClearlyAndChangesNothing() throws {
         let fixture = try Fixture()
         defer { fixture.close() }

@@ -148,4 +148,64 @@ struct NativeBackendTests {
         #expect(try used() == 0)
         #expect(try service.describeDisks().isEmpty)
     }
+
+    @Test(.enabled(if: Rig.enabled))
+    func anExposedSnapshotIsReadOnlyAndCanBeHiddenAgain() throws {
+        let fixture = try Fixture()
+        defer { fixture.close() }
+        let service = fixture.service
+        let disk = try service.createDisk(sizeBytes: 32 << 20, name: nil, poolName: nil)
+        try Rig.shell("printf exposed | dd of=/dev/mapper/dmsnap-\(disk.id) conv=fsync status=none")
+        let snapshot = try service.createSnapshot(diskId: disk.id, name: nil)
+        #expect(!FileManager.default.fileExists(atPath: "/dev/mapper/dmsnap-\(snapshot.id)"), "snapshots stay inactive")
+
+        let path = try service.exposeSnapshot(snapshot.id)
+        #expect(try Rig.shell("head -c 7 \(path)") == "exposed")
+        #expect(try DeviceMapper().info("dmsnap-\(snapshot.id)")?.isReadOnly == true)
+        #expect(throws: RigError.self) { try Rig.shell("printf x | dd of=\(path) oflag=direct status=none 2>&1") }
+        try service.hideSnapshot(snapshot.id)
+        #expect(!FileManager.default.fileExists(atPath: path))
+    }
+
+    @Test(.enabled(if: Rig.enabled))
+    func poolsWithDisksAndOpenDisksAreNotDeleted() throws {
+        let fixture = try Fixture()
+        defer { fixture.close() }
+        let service = fixture.service
+        let disk = try service.createDisk(sizeBytes: 32 << 20, name: "held", poolName: nil)
+        let poolError = try #require(throws: SnapshotsError.self) { try service.deletePool(name: fixture.poolName) }
+        #expect(poolError.message.contains("1 disk"))
+
+        // An open file descriptor on the disk, held by a background sleeper.
+        try Rig.shell("sh -c 'exec 3</dev/mapper/dmsnap-\(disk.id); sleep 30' >/dev/null 2>&1 & sleep 1")
+        defer { _ = try? Rig.shell("pkill -f 'sleep 30' || true") }
+        let diskError = try #require(throws: SnapshotsError.self) { try service.deleteDisk(disk.id) }
+        #expect(diskError.code == .incorrectDiskStatus && diskError.message.contains("open"))
+        #expect(try service.describeDisks().count == 1)
+    }
+
+    @Test(.enabled(if: Rig.enabled))
+    func resetDisksRollsSeveralDisksBackAndChecksEveryPairFirst() throws {
+        let fixture = try Fixture()
+        defer { fixture.close() }
+        let service = fixture.service
+        var pairs: [(diskId: String, snapshotId: String)] = []
+        var sums: [String] = []
+        for _ in 0..<2 {
+            let disk = try service.createDisk(sizeBytes: 16 << 20, name: nil, poolName: nil)
+            try Rig.shell("dd if=/dev/urandom of=/dev/mapper/dmsnap-\(disk.id) bs=1M count=2 oflag=direct status=none")
+            sums.append(try Self.checksum("/dev/mapper/dmsnap-\(disk.id)"))
+            pairs.append((disk.id, try service.createSnapshot(diskId: disk.id, name: nil).id))
+            try Rig.shell("dd if=/dev/zero of=/dev/mapper/dmsnap-\(disk.id) bs=1M count=2 oflag=direct status=none")
+        }
+        // A bad pair anywhere means no disk is touched.
+        #expect(throws: SnapshotsError.self) {
+            try service.resetDisks([pairs[0], (pairs[1].diskId, pairs[0].snapshotId)])
+        }
+        #expect(try Self.checksum("/dev/mapper/dmsnap-\(pairs[0].diskId)") != sums[0])
+
+        try service.resetDisks(pairs)
+        #expect(try Self.checksum("/dev/mapper/dmsnap-\(pairs[0].diskId)") == sums[0])
+        #expect(try Self.checksum("/dev/mapper/dmsnap-\(pairs[1].diskId)") == sums[1])
+    }
 }

@@ -1,0 +1,62 @@
+extension LVMCommandLine {
+    /// `lvcreate --type thin-pool --size S [--chunksize C] --name POOL VG`.
+    /// LVM rounds the size up to whole extents and checks the chunk size
+    /// (a multiple of 64 KiB, at most 1 GiB).
+    public static func createThinPool(
+        _ name: LVMName, in volumeGroup: LVMName, size: LVMSize, chunkSize: LVMSize? = nil
+    ) throws(LVMError) -> LVMCommandLine {
+        let pool = try LVMQualifiedName(volumeGroup: volumeGroup, logicalVolume: name)
+        var arguments = PromptAnswer.yes.arguments + [
+            .literal("--type"), .literal("thin-pool"), .literal("--size"), .size(size),
+        ]
+        if let chunkSize { arguments += [.literal("--chunksize"), .size(chunkSize)] }
+        arguments += [.literal("--name"), .name(pool.logicalVolume), .name(pool.volumeGroup)]
+        return try LVMCommandLine(.lvcreate, arguments)
+    }
+
+    /// `lvcreate --type thin --virtualsize S --thinpool POOL --name LV VG`.
+    public static func createThinVolume(
+        _ name: LVMName, pool: LVMQualifiedName, virtualSize: LVMSize
+    ) throws(LVMError) -> LVMCommandLine {
+        let volume = try LVMQualifiedName(volumeGroup: pool.volumeGroup, logicalVolume: name)
+        return try LVMCommandLine(.lvcreate, PromptAnswer.yes.arguments + [
+            .literal("--type"), .literal("thin"), .literal("--virtualsize"), .size(virtualSize),
+            .literal("--thinpool"), .name(pool.logicalVolume),
+            .literal("--name"), .name(volume.logicalVolume), .name(volume.volumeGroup),
+        ])
+    }
+
+    /// `lvcreate --snapshot --name SNAP [--addtag T]… VG/ORIGIN` of a thin
+    /// volume: a thin snapshot in the origin's pool, sharing its blocks. LVM's
+    /// default of flagging it to skip activation is kept, so it stays inactive
+    /// (no /dev node) until activated with `ignoringActivationSkip`.
+    public static func createThinSnapshot(
+        _ name: LVMName, of origin: LVMQualifiedName, tags: [LVMTag] = []
+    ) throws(LVMError) -> LVMCommandLine {
+        let snapshot = try name.checked(as: .logicalVolume)
+        var arguments = PromptAnswer.yes.arguments + [.literal("--snapshot"), .literal("--name"), .name(snapshot)]
+        for tag in tags { arguments += [.literal("--addtag"), .tag(tag)] }
+        arguments.append(.volume(origin))
+        return try LVMCommandLine(.lvcreate, arguments)
+    }
+}
+
+extension LVMSession {
+    /// Creates a thin pool (`lvcreate --type thin-pool`).
+    public func createThinPool(
+        _ name: LVMName, in volumeGroup: LVMName, size: LVMSize, chunkSize: LVMSize? = nil
+    ) throws(LVMError) {
+        try run(.createThinPool(name, in: volumeGroup, size: size, chunkSize: chunkSize))
+    }
+
+    /// Creates a thin volume in `pool` (`lvcreate --type thin`).
+    public func createThinVolume(_ name: LVMName, pool: LVMQualifiedName, virtualSize: LVMSize) throws(LVMError) {
+        try run(.createThinVolume(name, pool: pool, virtualSize: virtualSize))
+    }
+
+    /// Takes a thin snapshot of `origin` (`lvcreate --snapshot`), inactive and
+    /// flagged to skip activation, carrying `tags`.
+    public func createThinSnapshot(_ name: LVMName, of origin: LVMQualifiedName, tags: [LVMTag] = []) throws(LVMError) {
+        try run(.createThinSnapshot(name, of: origin, tags: tags))
+    }
+}
