@@ -18,21 +18,46 @@ struct CLI {
         URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("dmsnap").path
     }
 
-    @discardableResult
-    func run(_ arguments: [String], environment: [String: String] = [:], stateful: Bool = true) throws -> Result {
+    /// A started invocation; `wait()` collects its result.
+    struct Running {
+        let process: Process
+        let output: Pipe
+        let errors: Pipe
+
+        func wait() throws -> Result {
+            // Drain both pipes while the process runs, so neither can fill and block it.
+            nonisolated(unsafe) var errorData = Data()
+            let group = DispatchGroup()
+            group.enter()
+            DispatchQueue.global().async {
+                errorData = errors.fileHandleForReading.readDataToEndOfFile()
+                group.leave()
+            }
+            let outputData = output.fileHandleForReading.readDataToEndOfFile()
+            group.wait()
+            process.waitUntilExit()
+            let status = process.terminationReason == .uncaughtSignal ? process.terminationStatus + 128 : process.terminationStatus
+            return Result(status: status, output: String(decoding: outputData, as: UTF8.self),
+                          errors: String(decoding: errorData, as: UTF8.self))
+        }
+    }
+
+    func start(_ arguments: [String], environment: [String: String] = [:], stateful: Bool = true) throws -> Running {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binary)
         process.arguments = arguments + (stateful ? ["--state-dir", stateDirectory] : [])
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
+        let running = Running(process: process, output: Pipe(), errors: Pipe())
+        process.standardOutput = running.output
+        process.standardError = running.errors
+        process.standardInput = FileHandle.nullDevice
         try process.run()
-        let output = out.fileHandleForReading.readDataToEndOfFile()
-        let errors = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let status = process.terminationReason == .uncaughtSignal ? process.terminationStatus + 128 : process.terminationStatus
-        return Result(status: status, output: String(decoding: output, as: UTF8.self), errors: String(decoding: errors, as: UTF8.self))
+        return running
+    }
+
+    @discardableResult
+    func run(_ arguments: [String], environment: [String: String] = [:], stateful: Bool = true) throws -> Result {
+        try start(arguments, environment: environment, stateful: stateful).wait()
     }
 
     /// Runs a command that must succeed, and returns its standard output.

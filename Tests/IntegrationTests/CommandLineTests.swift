@@ -78,10 +78,11 @@ struct CommandLineTests {
         let fixture = try Fixture()
         defer { fixture.close() }
         let disk = try fixture.newDisk()
-        let binary = CLI.binary
-        let output = try Rig.shell("""
-            for i in 1 2 3 4 5 6 7 8; do \(binary) CreateSnapshot --DiskId \(disk) --state-dir \(fixture.stateDirectory) & done; wait
-            """)
+        let results = try (0..<8).map { _ in
+            try fixture.cli.start(["CreateSnapshot", "--DiskId", disk])
+        }.map { try $0.wait() }
+        let output = results.map(\.output).joined()
+        #expect(results.allSatisfy { $0.status == 0 }, "\(results.map(\.errors))")
         let ids = output.split(separator: "\n").compactMap { CLI.field(String($0), "SnapshotId") as? String }
         #expect(ids.count == 8, "\(output)")
         #expect(Set(ids).count == 8, "every ID distinct")

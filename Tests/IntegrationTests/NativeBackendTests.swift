@@ -176,9 +176,8 @@ struct NativeBackendTests {
         let poolError = try #require(throws: SnapshotsError.self) { try service.deletePool(name: fixture.poolName) }
         #expect(poolError.message.contains("1 disk"))
 
-        // An open file descriptor on the disk, held by a background sleeper.
-        try Rig.shell("sh -c 'exec 3</dev/mapper/dmsnap-\(disk.id); sleep 30' >/dev/null 2>&1 & sleep 1")
-        defer { _ = try? Rig.shell("pkill -f 'sleep 30' || true") }
+        let opener = try #require(FileHandle(forReadingAtPath: "/dev/mapper/dmsnap-\(disk.id)"))
+        defer { try? opener.close() }
         let diskError = try #require(throws: SnapshotsError.self) { try service.deleteDisk(disk.id) }
         #expect(diskError.code == .incorrectDiskStatus && diskError.message.contains("open"))
         #expect(try service.describeDisks().count == 1)
