@@ -90,7 +90,9 @@ struct DescribeSnapshotsVerb: ECSVerb {
         if let status, status != "all", status != "accomplished" { all = [] }
         let snapshots = all.map { ECSSnapshot($0) }
         if maxResults != nil || nextToken != nil {
-            let page = try Paging.byToken(count: snapshots.count, maxResults: maxResults, nextToken: nextToken)
+            // A token only pages the listing it came from.
+            let scope = [diskId, snapshotIds, snapshotName, status, groupId].map { $0 ?? "" }.joined(separator: "\u{1}")
+            let page = try Paging.byToken(count: snapshots.count, maxResults: maxResults, nextToken: nextToken, scope: scope)
             return ECSResponse.DescribeSnapshots(RequestId: requestId, TotalCount: snapshots.count, PageNumber: nil, PageSize: nil,
                                                  NextToken: page.nextToken ?? "", Snapshots: .init(Snapshot: Array(snapshots[page.range])))
         }

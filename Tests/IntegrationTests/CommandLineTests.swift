@@ -74,6 +74,38 @@ struct CommandLineTests {
     }
 
     @Test(.enabled(if: Rig.enabled))
+    func describeSnapshotsFiltersAndPagesAndModifyRenames() throws {
+        let fixture = try Fixture()
+        defer { fixture.close() }
+        let disk = try fixture.newDisk()
+        let first = try fixture.newSnapshot(disk)
+        let second = try fixture.newSnapshot(disk)
+        _ = try fixture.cli.succeed(["ModifySnapshotAttribute", "--SnapshotId", first, "--SnapshotName", "renamed", "--Description", "new words"])
+
+        let byName = try fixture.cli.succeed(["DescribeSnapshots", "--SnapshotName", "renamed"])
+        let named = try #require(CLI.field(byName, "Snapshots", "Snapshot") as? [[String: Any]])
+        #expect(named.map { $0["SnapshotId"] as? String } == [first])
+        #expect(named.first?["Description"] as? String == "new words")
+
+        let byIds = try fixture.cli.succeed(["DescribeSnapshots", "--SnapshotIds", "[\"\(second)\"]"])
+        #expect((CLI.field(byIds, "Snapshots", "Snapshot") as? [[String: Any]])?.map { $0["SnapshotId"] as? String } == [second])
+        #expect(CLI.field(try fixture.cli.succeed(["DescribeSnapshots", "--Status", "failed"]), "TotalCount") as? Int == 0)
+
+        let page = try fixture.cli.succeed(["DescribeSnapshots", "--PageSize", "1", "--PageNumber", "2"])
+        #expect(CLI.field(page, "TotalCount") as? Int == 2)
+        #expect((CLI.field(page, "Snapshots", "Snapshot") as? [Any])?.count == 1)
+
+        var seen: [String] = []
+        var token = ""
+        repeat {
+            let body = try fixture.cli.succeed(["DescribeSnapshots", "--MaxResults", "1"] + (token.isEmpty ? [] : ["--NextToken", token]))
+            seen += (CLI.field(body, "Snapshots", "Snapshot") as? [[String: Any]] ?? []).compactMap { $0["SnapshotId"] as? String }
+            token = CLI.field(body, "NextToken") as? String ?? ""
+        } while !token.isEmpty && seen.count < 5
+        #expect(Set(seen) == [first, second] && seen.count == 2, "NextToken walks every snapshot once")
+    }
+
+    @Test(.enabled(if: Rig.enabled))
     func concurrentInvocationsSerializeAndAllSucceed() throws {
         let fixture = try Fixture()
         defer { fixture.close() }
