@@ -1,5 +1,7 @@
+#define _GNU_SOURCE
 #include "CDeviceMapper.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <sys/sysmacros.h>
@@ -63,3 +65,9 @@ uint32_t dmsnap_dev_major(uint64_t dev) {
 uint32_t dmsnap_dev_minor(uint64_t dev) {
     return minor((dev_t)dev);
 }
+
+static pthread_mutex_t libdm_mutex = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
+
+void dmsnap_libdm_lock(void) { pthread_mutex_lock(&libdm_mutex); }
+
+void dmsnap_libdm_unlock(void) { pthread_mutex_unlock(&libdm_mutex); }

@@ -13,32 +13,29 @@ struct LogMessage: Sendable {
 
 /// libdevmapper keeps global state (the log function, the udev switch, its node
 /// operation queue) and is not thread-safe, so one lock serializes every task
-/// and owns the log messages captured while it is held.
-private let libraryLock = NSLock()
-// Only read or written while `libraryLock` is held.
+/// and owns the log messages captured while it is held. The lock is the one
+/// liblvm2cmd calls take too (`dmsnap_libdm_lock`): LVM shares the library.
+// Only read or written while the lock is held.
 nonisolated(unsafe) private var capturedLog: [LogMessage] = []
-nonisolated(unsafe) private var logCaptureInstalled = false
 
 /// libdevmapper's levels: 3 error, 4 warning. Notices and debug output are not
 /// needed to explain a failure and are dropped in C before formatting.
 private let capturedLogLevel: Int32 = 4
 
 /// Runs `body` with libdevmapper to itself; `DMTask` reads what is logged meanwhile.
-/// libdevmapper's udev switch is process-wide, so it is set for each call.
-/// The corresponding C function is `dm_udev_set_sync_support`.
+/// The log function and the udev switch are process-wide, and liblvm2cmd sets
+/// its own log function, so both are set for each call.
+/// The corresponding C functions are `dm_log_with_errno_init` and `dm_udev_set_sync_support`.
 func withLibDeviceMapper<T>(udevSync: Bool, _ body: () throws -> T) rethrows -> T {
-    libraryLock.lock()
+    dmsnap_libdm_lock()
     defer {
         capturedLog.removeAll(keepingCapacity: true)
-        libraryLock.unlock()
+        dmsnap_libdm_unlock()
     }
-    if !logCaptureInstalled {
-        dmsnap_dm_log_capture({ level, errno, message in
-            guard let message else { return }
-            capturedLog.append(LogMessage(level: level, errno: errno, text: String(cString: message)))
-        }, capturedLogLevel)
-        logCaptureInstalled = true
-    }
+    dmsnap_dm_log_capture({ level, errno, message in
+        guard let message else { return }
+        capturedLog.append(LogMessage(level: level, errno: errno, text: String(cString: message)))
+    }, capturedLogLevel)
     capturedLog.removeAll(keepingCapacity: true)
     dm_udev_set_sync_support(udevSync ? 1 : 0)
     return try body()

@@ -20,6 +20,8 @@ public struct SnapshotsError: Error, Equatable, Sendable, CustomStringConvertibl
         public static let alreadyExists = Code(rawValue: "InvalidName.Duplicate")
         public static let kernel = Code(rawValue: "InternalError.Kernel")
         public static let internalError = Code(rawValue: "InternalError")
+        public static let lvm = Code(rawValue: "InternalError.LVM")
+        public static let unsupportedDisk = Code(rawValue: "OperationDenied.UnsupportedDisk")
         public static let recoveryNeeded = Code(rawValue: "OperationConflict")
     }
 

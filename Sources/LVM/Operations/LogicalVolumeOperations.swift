@@ -29,7 +29,34 @@ extension LVMCommandLine {
     }
 }
 
+extension LVMCommandLine {
+    /// `lvrename VG/OLD NEW`.
+    public static func renameLogicalVolume(_ volume: LVMQualifiedName, to newName: LVMName) throws(LVMError) -> LVMCommandLine {
+        try LVMCommandLine(.lvrename, [.volume(volume), .name(try newName.checked(as: .logicalVolume))])
+    }
+
+    /// `lvchange [--addtag T]… [--deltag T]… VG/LV`.
+    public static func changeTags(_ volume: LVMQualifiedName, adding: [LVMTag] = [], deleting: [LVMTag] = []) throws(LVMError) -> LVMCommandLine {
+        guard !(adding.isEmpty && deleting.isEmpty) else {
+            throw LVMError.invalid("tag list", "", "lvchange needs a tag to add or delete")
+        }
+        let arguments = adding.flatMap { [LVMArgument.literal("--addtag"), .tag($0)] }
+            + deleting.flatMap { [LVMArgument.literal("--deltag"), .tag($0)] }
+        return try LVMCommandLine(.lvchange, arguments + [.volume(volume)])
+    }
+}
+
 extension LVMSession {
+    /// Renames a logical volume within its volume group (`lvrename`).
+    public func renameLogicalVolume(_ volume: LVMQualifiedName, to newName: LVMName) throws(LVMError) {
+        try run(.renameLogicalVolume(volume, to: newName))
+    }
+
+    /// Adds and removes tags of a logical volume (`lvchange --addtag/--deltag`).
+    public func changeTags(_ volume: LVMQualifiedName, adding: [LVMTag] = [], deleting: [LVMTag] = []) throws(LVMError) {
+        try run(.changeTags(volume, adding: adding, deleting: deleting))
+    }
+
     /// Removes a logical volume (`lvremove`).
     public func removeLogicalVolume(_ volume: LVMQualifiedName) throws(LVMError) {
         try run(.removeLogicalVolume(volume))

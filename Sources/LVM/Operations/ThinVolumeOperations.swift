@@ -27,14 +27,17 @@ extension LVMCommandLine {
     }
 
     /// `lvcreate --snapshot --name SNAP [--addtag T]… VG/ORIGIN` of a thin
-    /// volume: a thin snapshot in the origin's pool, sharing its blocks. LVM's
-    /// default of flagging it to skip activation is kept, so it stays inactive
-    /// (no /dev node) until activated with `ignoringActivationSkip`.
+    /// volume: a thin snapshot in the origin's pool, sharing its blocks. By
+    /// default LVM's flag to skip activation is kept, so it stays inactive (no
+    /// /dev node) until activated with `ignoringActivationSkip`; with
+    /// `skipActivation: false` (`--setactivationskip n`) it is an ordinary
+    /// volume, active at once: a writable copy.
     public static func createThinSnapshot(
-        _ name: LVMName, of origin: LVMQualifiedName, tags: [LVMTag] = []
+        _ name: LVMName, of origin: LVMQualifiedName, tags: [LVMTag] = [], skipActivation: Bool = true
     ) throws(LVMError) -> LVMCommandLine {
         let snapshot = try name.checked(as: .logicalVolume)
         var arguments = PromptAnswer.yes.arguments + [.literal("--snapshot"), .literal("--name"), .name(snapshot)]
+        if !skipActivation { arguments += [.literal("--setactivationskip"), .literal("n")] }
         for tag in tags { arguments += [.literal("--addtag"), .tag(tag)] }
         arguments.append(.volume(origin))
         return try LVMCommandLine(.lvcreate, arguments)
@@ -56,7 +59,9 @@ extension LVMSession {
 
     /// Takes a thin snapshot of `origin` (`lvcreate --snapshot`), inactive and
     /// flagged to skip activation, carrying `tags`.
-    public func createThinSnapshot(_ name: LVMName, of origin: LVMQualifiedName, tags: [LVMTag] = []) throws(LVMError) {
-        try run(.createThinSnapshot(name, of: origin, tags: tags))
+    public func createThinSnapshot(
+        _ name: LVMName, of origin: LVMQualifiedName, tags: [LVMTag] = [], skipActivation: Bool = true
+    ) throws(LVMError) {
+        try run(.createThinSnapshot(name, of: origin, tags: tags, skipActivation: skipActivation))
     }
 }

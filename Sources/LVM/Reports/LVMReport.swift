@@ -104,6 +104,19 @@ extension KeyedDecodingContainer where Key == ReportKey {
         return value
     }
 
+    /// A decimal LVM prints as text ("6.88", "-1"); nil when empty or absent.
+    func optionalDecimal(_ field: String) throws -> Double? {
+        let key = ReportKey(field)
+        guard contains(key) else { return nil }
+        if let value = try? decode(Double.self, forKey: key) { return value }
+        let text = try decode(String.self, forKey: key)
+        if text.isEmpty { return nil }
+        guard let value = Double(text) else {
+            throw DecodingError.dataCorruptedError(forKey: key, in: self, debugDescription: "\(text.debugDescription) is not a number")
+        }
+        return value
+    }
+
     /// A comma-separated list (`lv_tags`, `lv_layout`); empty text is an empty list.
     func list(_ field: String) throws -> [String] {
         try text(field).split(separator: ",").map(String.init)

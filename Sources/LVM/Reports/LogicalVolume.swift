@@ -4,6 +4,7 @@ public struct LogicalVolume: Sendable, Hashable, Decodable, LVMReportRow {
     static let reportFields = [
         "lv_name", "lv_uuid", "vg_name", "lv_attr", "lv_layout", "thin_id",
         "pool_lv", "origin", "lv_size", "lv_tags", "lv_active",
+        "data_percent", "metadata_percent", "lv_kernel_major", "lv_kernel_minor",
     ]
 
     /// `lv_name`; LVM brackets hidden volumes, e.g. "[pool0_tdata]".
@@ -25,6 +26,13 @@ public struct LogicalVolume: Sendable, Hashable, Decodable, LVMReportRow {
     public let tags: [String]
     /// `lv_active`: "active" for an active LV of a local VG, "" otherwise.
     public let isActive: Bool
+    /// `data_percent`: how full a thin pool's data (or a thin volume's share) is; nil when inactive.
+    public let dataPercent: Double?
+    /// `metadata_percent`: how full a thin pool's metadata is; nil for other LVs.
+    public let metadataPercent: Double?
+    /// `lv_kernel_major`/`lv_kernel_minor`: the device number of an active LV.
+    public let kernelMajor: UInt32?
+    public let kernelMinor: UInt32?
 
     public init(from decoder: any Decoder) throws {
         let row = try decoder.container(keyedBy: ReportKey.self)
@@ -39,8 +47,17 @@ public struct LogicalVolume: Sendable, Hashable, Decodable, LVMReportRow {
         size = try row.number("lv_size")
         tags = try row.list("lv_tags")
         isActive = try row.text("lv_active") == "active"
+        // Rows captured before these fields were asked for lack them.
+        dataPercent = try row.optionalDecimal("data_percent")
+        metadataPercent = try row.optionalDecimal("metadata_percent")
+        // -1 for an inactive LV.
+        kernelMajor = try row.optionalDecimal("lv_kernel_major").flatMap { $0 >= 0 ? UInt32($0) : nil }
+        kernelMinor = try row.optionalDecimal("lv_kernel_minor").flatMap { $0 >= 0 ? UInt32($0) : nil }
     }
 
     /// LVM's internal sub-volumes (pool data and metadata, spares), shown only by `lvs -a`.
     public var isHidden: Bool { name.hasPrefix("[") }
+
+    /// `vg/lv`, as LVM commands take it.
+    public var qualifiedName: String { "\(volumeGroup)/\(name)" }
 }

@@ -90,6 +90,45 @@ public final class Catalog: Sendable {
                 table.primaryKey("id", .text)
             }
         }
+        // LVM disks and snapshots share the tables: the pool reference becomes
+        // plain text ("vg/pool" for LVM) and (pool, thin id) is unique for
+        // native rows only. SQLite cannot drop a constraint, so the tables are rebuilt.
+        migrator.registerMigration("v2-lvm") { db in
+            let lvmColumns = """
+                backend TEXT NOT NULL DEFAULT 'native', lvUuid TEXT, volumeGroup TEXT, logicalVolume TEXT,
+                missingSince DATETIME
+                """
+            try db.execute(sql: """
+                CREATE TABLE disk2 (
+                    id TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL, description TEXT NOT NULL,
+                    poolName TEXT NOT NULL, thinId INTEGER NOT NULL, sizeBytes INTEGER NOT NULL,
+                    createdAt DATETIME NOT NULL, sourceSnapshotId TEXT, \(lvmColumns));
+                INSERT INTO disk2 (id, name, description, poolName, thinId, sizeBytes, createdAt, sourceSnapshotId)
+                    SELECT id, name, description, poolName, thinId, sizeBytes, createdAt, sourceSnapshotId FROM disk;
+                DROP TABLE disk;
+                ALTER TABLE disk2 RENAME TO disk;
+                CREATE UNIQUE INDEX disk_native_thin ON disk(poolName, thinId) WHERE backend = 'native';
+                CREATE UNIQUE INDEX disk_lv ON disk(lvUuid) WHERE lvUuid IS NOT NULL;
+
+                CREATE TABLE snapshot2 (
+                    id TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL, description TEXT NOT NULL,
+                    diskId TEXT NOT NULL, poolName TEXT NOT NULL, thinId INTEGER NOT NULL,
+                    sourceDiskSizeBytes INTEGER NOT NULL, createdAt DATETIME NOT NULL, modifiedAt DATETIME NOT NULL,
+                    retentionDays INTEGER, groupId TEXT, holdWindowMicroseconds INTEGER NOT NULL,
+                    madeOutside BOOLEAN NOT NULL DEFAULT 0, \(lvmColumns));
+                INSERT INTO snapshot2 (id, name, description, diskId, poolName, thinId, sourceDiskSizeBytes, createdAt,
+                                       modifiedAt, retentionDays, groupId, holdWindowMicroseconds)
+                    SELECT id, name, description, diskId, poolName, thinId, sourceDiskSizeBytes, createdAt,
+                           modifiedAt, retentionDays, groupId, holdWindowMicroseconds FROM snapshot;
+                DROP TABLE snapshot;
+                ALTER TABLE snapshot2 RENAME TO snapshot;
+                CREATE INDEX snapshot_disk ON snapshot(diskId);
+                CREATE INDEX snapshot_created ON snapshot(createdAt);
+                CREATE INDEX snapshot_group ON snapshot(groupId);
+                CREATE UNIQUE INDEX snapshot_native_thin ON snapshot(poolName, thinId) WHERE backend = 'native';
+                CREATE UNIQUE INDEX snapshot_lv ON snapshot(lvUuid) WHERE lvUuid IS NOT NULL;
+                """)
+        }
         return migrator
     }
 }

@@ -1,6 +1,22 @@
 import Foundation
 import GRDB
 
+/// Where a disk or snapshot lives: a pool dmsnap drives itself, or LVM.
+public enum Backend: String, Codable, Sendable {
+    case native, lvm
+}
+
+/// Where an LVM-backed disk or snapshot is: its LV, found again by UUID
+/// whatever it is renamed to.
+public struct LVMLocator: Codable, Sendable, Equatable {
+    public var uuid: String
+    public var volumeGroup: String
+    /// The LV's name when dmsnap last saw it.
+    public var logicalVolume: String
+
+    public var qualifiedName: String { "\(volumeGroup)/\(logicalVolume)" }
+}
+
 /// A thin pool dmsnap manages itself (backend `native`).
 public struct PoolRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
     public static let databaseTableName = "pool"
@@ -35,6 +51,18 @@ public struct DiskRecord: Codable, Sendable, Equatable, FetchableRecord, Persist
     public var createdAt: Date
     /// The snapshot a clone was made from.
     public var sourceSnapshotId: String?
+    public var backend: Backend = .native
+    /// For `lvm`: the LV; `poolName` is then `vg/pool` (empty for a thick LV) and `thinId` is 0.
+    public var lvUuid: String? = nil
+    public var volumeGroup: String? = nil
+    public var logicalVolume: String? = nil
+    /// When dmsnap last found the disk's LV gone (removed behind its back).
+    public var missingSince: Date? = nil
+
+    public var lvm: LVMLocator? {
+        guard backend == .lvm, let lvUuid, let volumeGroup, let logicalVolume else { return nil }
+        return LVMLocator(uuid: lvUuid, volumeGroup: volumeGroup, logicalVolume: logicalVolume)
+    }
 }
 
 /// A thin snapshot of a disk; its thin device stays inactive unless exposed.
@@ -54,6 +82,19 @@ public struct SnapshotRecord: Codable, Sendable, Equatable, FetchableRecord, Per
     public var groupId: String?
     /// How long the origin's I/O was held, in microseconds.
     public var holdWindowMicroseconds: Int64
+    public var backend: Backend = .native
+    /// For `lvm`: the snapshot's LV (see `DiskRecord`).
+    public var lvUuid: String? = nil
+    public var volumeGroup: String? = nil
+    public var logicalVolume: String? = nil
+    /// Found by discovery: made with lvcreate, not by dmsnap.
+    public var madeOutside: Bool = false
+    public var missingSince: Date? = nil
+
+    public var lvm: LVMLocator? {
+        guard backend == .lvm, let lvUuid, let volumeGroup, let logicalVolume else { return nil }
+        return LVMLocator(uuid: lvUuid, volumeGroup: volumeGroup, logicalVolume: logicalVolume)
+    }
 }
 
 /// A multi-step operation in flight, written before the kernel is touched so

@@ -29,7 +29,8 @@ extension SnapshotService {
             }
         }
         try recoverLocked()
-        for disk in try catalog.read({ db in try DiskRecord.fetchAll(db) }) {
+        // LVM activates its own volumes (its udev rules, lvm2-activation).
+        for disk in try catalog.read({ db in try DiskRecord.filter(Column("backend") == Backend.native.rawValue).fetchAll(db) }) {
             let name = KernelNames.volume(disk.id)
             if try deviceMapper.info(name) == nil {
                 try nativePool(try pool(named: disk.poolName)).activateVolume(disk.id, thinId: disk.thinId, sizeBytes: disk.sizeBytes)

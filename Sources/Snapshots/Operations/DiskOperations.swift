@@ -2,14 +2,21 @@ import DeviceMapper
 import Foundation
 import GRDB
 
-/// A disk with what the kernel says of it.
+/// A disk with what the kernel (and LVM) says of it.
 public struct DiskView: Sendable {
     public let record: DiskRecord
-    /// /dev/mapper/dmsnap-d-…
+    /// /dev/mapper/dmsnap-d-…, or /dev/VG/LV.
     public let devicePath: String
     public let isActive: Bool
     public let openCount: Int32
     public let mountPoint: String?
+    /// Carries the mounted `/` (ECS Type "system").
+    public var isSystem = false
+    /// False for a thick LV: listed, never snapshotted.
+    public var isThin = true
+    /// LVM will merge a rollback at the disk's next activation.
+    public var resetPending = false
+    public var isMissing: Bool { record.missingSince != nil }
 }
 
 extension SnapshotService {
@@ -43,6 +50,10 @@ extension SnapshotService {
         try Validation.requireDescription(description)
         return try mutating {
             let source = try snapshot(snapshotId)
+            if source.backend == .lvm {
+                try requireUnusedName(name)
+                return try cloneLVMDisk(from: source, name: name, description: description)
+            }
             let pool = try pool(named: source.poolName)
             let id = newResourceID(.disk)
             try requireUnusedName(name)
@@ -56,9 +67,11 @@ extension SnapshotService {
     }
 
     public func describeDisks() throws -> [DiskView] {
+        let inventory = try discoverLVMIfEnabled()
         let disks = try catalog.read { db in try DiskRecord.order(Column("createdAt"), Column("id")).fetchAll(db) }
         let mounts = MountTable.current()
         return try disks.map { disk in
+            if disk.backend == .lvm { return DiskView(lvm: disk, inventory: inventory, mounts: mounts) }
             let info = try deviceMapper.info(KernelNames.volume(disk.id))
             return DiskView(record: disk, devicePath: "/dev/mapper/\(KernelNames.volume(disk.id))",
                             isActive: info != nil, openCount: info?.openCount ?? 0,
@@ -70,6 +83,7 @@ extension SnapshotService {
     public func deleteDisk(_ id: String) throws {
         try mutating {
             let disk = try disk(id)
+            if disk.backend == .lvm { return try deleteLVMDisk(disk) }
             try requireIdle(disk)
             let pool = try pool(named: disk.poolName)
             let native = nativePool(pool)

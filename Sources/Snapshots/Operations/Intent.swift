@@ -3,6 +3,10 @@ import Foundation
 /// The multi-step operations that leave an intent behind while they run.
 enum IntentOperation: String, Codable {
     case createDisk, cloneDisk, createSnapshot, resetDisk, deleteDisk, deleteSnapshot
+    /// LVM's: recovery asks LVM what exists rather than a pool's transaction id.
+    case lvmCreateSnapshot, lvmCloneDisk, lvmResetDisk, lvmDeleteDisk, lvmDeleteSnapshot
+
+    var isLVM: Bool { rawValue.hasPrefix("lvm") }
 
     /// Operations that make a new thin device before their commit point, and
     /// are undone (the device deleted) when a crash stops them short of it.
@@ -10,6 +14,7 @@ enum IntentOperation: String, Codable {
         switch self {
         case .createDisk, .cloneDisk, .createSnapshot, .resetDisk: true
         case .deleteDisk, .deleteSnapshot: false
+        case .lvmCreateSnapshot, .lvmCloneDisk, .lvmResetDisk, .lvmDeleteDisk, .lvmDeleteSnapshot: false
         }
     }
 }
@@ -26,6 +31,10 @@ struct IntentPayload: Codable, Equatable {
     var sizeBytes: UInt64 = 0
     var retentionDays: Int?
     var holdWindowMicroseconds: Int64 = 0
+    /// LVM: the LV the operation started from, and the one it makes.
+    var lvUuid: String?
+    var newLogicalVolume: String?
+    var deferred: Bool?
 }
 
 /// Named points where the test suite can kill dmsnap (`DMSNAP_CRASH_AT=NAME`)

@@ -32,11 +32,19 @@ extension SnapshotService {
                 throw SnapshotsError(.internalError, "the catalog holds an intent of unknown kind \(intent.operation)")
             }
             let payload = try JSONDecoder().decode(IntentPayload.self, from: intent.payload)
+            let label = "\(operation.rawValue) \(payload.id)"
+            if operation.isLVM {
+                if try recoverLVM(intent, operation: operation, payload: payload) {
+                    report.finished.append(label)
+                } else {
+                    report.undone.append(label)
+                }
+                continue
+            }
             let pool = try pool(named: intent.poolName)
             let native = nativePool(pool)
             try native.activate()
             let kernelTransaction = try native.transactionId()
-            let label = "\(operation.rawValue) \(payload.id)"
             switch kernelTransaction {
             case intent.transactionId + 1:
                 try rollForward(operation, intent: intent, payload: payload, pool: pool)
@@ -73,6 +81,8 @@ extension SnapshotService {
             try finishReset(intent, payload: payload, pool: pool)
         case .deleteDisk, .deleteSnapshot:
             try finish(intent)
+        case .lvmCreateSnapshot, .lvmCloneDisk, .lvmResetDisk, .lvmDeleteDisk, .lvmDeleteSnapshot:
+            throw SnapshotsError(.internalError, "an LVM intent reached the native recovery")
         }
     }
 
@@ -105,8 +115,8 @@ extension SnapshotService {
         let operation = IntentOperation(rawValue: intent.operation)
         try catalog.write { db in
             switch operation {
-            case .deleteDisk: _ = try DiskRecord.deleteOne(db, key: payload.id)
-            case .deleteSnapshot: _ = try SnapshotRecord.deleteOne(db, key: payload.id)
+            case .deleteDisk, .lvmDeleteDisk: _ = try DiskRecord.deleteOne(db, key: payload.id)
+            case .deleteSnapshot, .lvmDeleteSnapshot: _ = try SnapshotRecord.deleteOne(db, key: payload.id)
             default: break
             }
             try markCommitted(db, intent: intent)

@@ -3,9 +3,19 @@ import GRDB
 
 extension SnapshotService {
     /// A disk as an administrator names it: a `d-` ID, its /dev path
-    /// (/dev/mapper/dmsnap-d-… or /dev/dmsnap/NAME), or its name.
+    /// (/dev/mapper/dmsnap-d-…, /dev/dmsnap/NAME, /dev/VG/LV), `VG/LV`, or its name.
     public func resolveDisk(_ reference: String) throws -> DiskRecord {
         if reference.hasPrefix("d-") { return try disk(reference) }
+        if let volume = Self.logicalVolumeReference(reference) {
+            try discoverLVMIfEnabled()
+            let found = try catalog.read { db in
+                try DiskRecord.filter(Column("volumeGroup") == volume.volumeGroup && Column("logicalVolume") == volume.name).fetchOne(db)
+            }
+            guard let found else {
+                throw SnapshotsError(.invalidDiskIdNotFound, "no disk is the LV \(Validation.shown(reference))")
+            }
+            return found
+        }
         if reference.hasPrefix("/dev/") {
             let resolved = (reference as NSString).resolvingSymlinksInPath
             let mapperPrefix = "/dev/mapper/dmsnap-"
@@ -31,6 +41,16 @@ extension SnapshotService {
                 : "\(matches.count) snapshots are named \(Validation.shown(reference)); use the ID")
         }
         return only
+    }
+
+    /// `VG/LV` or `/dev/VG/LV`.
+    static func logicalVolumeReference(_ reference: String) -> (volumeGroup: String, name: String)? {
+        var text = Substring(reference)
+        if text.hasPrefix("/dev/") { text = text.dropFirst(5) }
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty,
+              parts[0] != "mapper", parts[0] != "dmsnap" else { return nil }
+        return (String(parts[0]), String(parts[1]))
     }
 
     private func diskNamed(_ name: String) throws -> DiskRecord {

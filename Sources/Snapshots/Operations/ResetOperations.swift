@@ -7,24 +7,34 @@ extension SnapshotService {
     /// kept, and the disk keeps its ID and device path: a new thin device is
     /// made from the snapshot, the disk's table is pointed at it, and the old
     /// one is deleted.
-    public func resetDisk(_ diskId: String, toSnapshot snapshotId: String) throws {
+    ///
+    /// An LVM disk is rolled back by merging a copy of the snapshot; an open one
+    /// is refused unless `deferred`, and LVM then merges at its next activation.
+    public func resetDisk(_ diskId: String, toSnapshot snapshotId: String, deferred: Bool = false) throws {
         try mutating {
-            try resetLocked(diskId, toSnapshot: snapshotId)
+            try resetLocked(diskId, toSnapshot: snapshotId, deferred: deferred)
         }
     }
 
     /// Several rollbacks in one invocation (ECS ResetDisks); every pair is checked before the first runs.
-    public func resetDisks(_ pairs: [(diskId: String, snapshotId: String)]) throws {
+    public func resetDisks(_ pairs: [(diskId: String, snapshotId: String)], deferred: Bool = false) throws {
         try mutating {
-            for (diskId, snapshotId) in pairs { try checkReset(diskId, snapshotId) }
-            for (diskId, snapshotId) in pairs { try resetLocked(diskId, toSnapshot: snapshotId) }
+            for (diskId, snapshotId) in pairs { try checkReset(diskId, snapshotId, deferred: deferred) }
+            for (diskId, snapshotId) in pairs { try resetLocked(diskId, toSnapshot: snapshotId, deferred: deferred) }
         }
     }
 
     @discardableResult
-    private func checkReset(_ diskId: String, _ snapshotId: String) throws -> (DiskRecord, SnapshotRecord) {
+    private func checkReset(_ diskId: String, _ snapshotId: String, deferred: Bool) throws -> (DiskRecord, SnapshotRecord) {
         let disk = try disk(diskId)
         let snapshot = try snapshot(snapshotId)
+        guard snapshot.backend == disk.backend else {
+            throw SnapshotsError(.invalidParameter, "snapshot \(snapshot.id) (\(snapshot.backend)) was not taken of disk \(disk.id) (\(disk.backend))")
+        }
+        if disk.backend == .lvm { return (disk, snapshot) }  // LVM's checks need the LVs: resetLVMDisk.
+        if deferred {
+            throw SnapshotsError(.invalidParameter, "a deferred rollback is for LVM disks; disk \(disk.id) is in a native pool")
+        }
         guard snapshot.diskId == disk.id || disk.sourceSnapshotId == snapshot.id else {
             throw SnapshotsError(.invalidParameter, "snapshot \(snapshot.id) was not taken of disk \(disk.id)")
         }
@@ -32,8 +42,9 @@ extension SnapshotService {
         return (disk, snapshot)
     }
 
-    private func resetLocked(_ diskId: String, toSnapshot snapshotId: String) throws {
-        let (disk, snapshot) = try checkReset(diskId, snapshotId)
+    private func resetLocked(_ diskId: String, toSnapshot snapshotId: String, deferred: Bool) throws {
+        let (disk, snapshot) = try checkReset(diskId, snapshotId, deferred: deferred)
+        if disk.backend == .lvm { return try resetLVMDisk(disk, to: snapshot, deferred: deferred) }
         let pool = try pool(named: disk.poolName)
         let native = nativePool(pool)
         try native.requireWritable()

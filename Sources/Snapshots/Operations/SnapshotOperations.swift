@@ -19,8 +19,13 @@ public struct SnapshotFilter: Sendable {
 extension SnapshotService {
     /// Snapshots a disk: suspend it (freezing its filesystem), create_snap,
     /// resume, commit. The time between suspend and resume is the hold window.
+    ///
+    /// An LVM disk is snapshotted through `lvcreate -s` instead. Either way the
+    /// snapshot is refused when its pool is fuller than `usageLimit`
+    /// (default: `DMSNAP_POOL_USAGE_LIMIT`, else 95%).
     public func createSnapshot(diskId: String, name: String?, description: String = "",
-                               retentionDays: Int? = nil) throws -> SnapshotRecord {
+                               retentionDays: Int? = nil, usageLimit: PoolUsageLimit? = nil) throws -> SnapshotRecord {
+        let usageLimit = try usageLimit ?? PoolUsageLimit.fromEnvironment()
         if let name {
             try Validation.requireName(name, what: "snapshot name")
             if name.hasPrefix("auto") {
@@ -33,9 +38,17 @@ extension SnapshotService {
         }
         return try mutating {
             let disk = try disk(diskId)
+            if disk.backend == .lvm {
+                return try createLVMSnapshot(disk, name: name, description: description,
+                                             retentionDays: retentionDays, usageLimit: usageLimit)
+            }
             let pool = try pool(named: disk.poolName)
             let native = nativePool(pool)
             try native.requireWritable()
+            if let usage = try native.status().details {
+                try usageLimit.check(pool: pool.name, dataPercent: usage.data.percentUsed,
+                                     metadataPercent: usage.metadata.percentUsed)
+            }
             let id = newResourceID(.snapshot)
             var payload = IntentPayload(id: id, name: name ?? id, description: description, diskId: disk.id,
                                         sizeBytes: disk.sizeBytes, retentionDays: retentionDays)
@@ -90,6 +103,7 @@ extension SnapshotService {
     public func describeSnapshots(_ filter: SnapshotFilter = SnapshotFilter()) throws -> [SnapshotRecord] {
         if let diskId = filter.diskId { try Validation.requireID(diskId, kind: .disk) }
         for id in filter.snapshotIds ?? [] { try Validation.requireID(id, kind: .snapshot) }
+        try discoverLVMIfEnabled()
         return try catalog.read { db in
             var request = SnapshotRecord.all()
             if let diskId = filter.diskId { request = request.filter(Column("diskId") == diskId) }
@@ -104,6 +118,7 @@ extension SnapshotService {
     public func deleteSnapshot(_ id: String) throws {
         try mutating {
             let snapshot = try snapshot(id)
+            if snapshot.backend == .lvm { return try deleteLVMSnapshot(snapshot) }
             let pool = try pool(named: snapshot.poolName)
             let native = nativePool(pool)
             if let info = try deviceMapper.info(KernelNames.volume(snapshot.id)), info.openCount > 0 {
@@ -137,6 +152,7 @@ extension SnapshotService {
     public func exposeSnapshot(_ id: String) throws -> String {
         try mutating {
             let snapshot = try snapshot(id)
+            if snapshot.backend == .lvm { return try exposeLVMSnapshot(snapshot) }
             let pool = try pool(named: snapshot.poolName)
             try nativePool(pool).activateVolume(snapshot.id, thinId: snapshot.thinId,
                                                 sizeBytes: snapshot.sourceDiskSizeBytes, readOnly: true)
@@ -147,6 +163,7 @@ extension SnapshotService {
     public func hideSnapshot(_ id: String) throws {
         try mutating {
             let snapshot = try snapshot(id)
+            if snapshot.backend == .lvm { return try hideLVMSnapshot(snapshot) }
             if let info = try deviceMapper.info(KernelNames.volume(snapshot.id)), info.openCount > 0 {
                 throw SnapshotsError(.incorrectSnapshotStatus, "snapshot \(id) is still open (mounted?); unmount it first")
             }

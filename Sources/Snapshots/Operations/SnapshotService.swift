@@ -9,6 +9,8 @@ public final class SnapshotService: Sendable {
     public let stateDirectory: String
     let catalog: Catalog
     let deviceMapper: DeviceMapper
+    /// The volume groups whose LVs are disks (`DMSNAP_LVM_VOLUME_GROUPS`).
+    let lvmScope: LVMScope
 
     public init(stateDirectory: String, deviceMapper: DeviceMapper = DeviceMapper()) throws {
         guard geteuid() == 0 else {
@@ -16,6 +18,7 @@ public final class SnapshotService: Sendable {
         }
         self.stateDirectory = stateDirectory
         self.deviceMapper = deviceMapper
+        lvmScope = try LVMScope.fromEnvironment()
         catalog = try Catalog(stateDirectory: stateDirectory)
     }
 

@@ -25,6 +25,11 @@ struct MountTable {
         }
     }
 
+    /// The device under `/`: the system disk.
+    var rootDevice: DeviceNumber? {
+        entries.last { $0.mountPoint == "/" }?.device
+    }
+
     func mountPoint(of device: DeviceNumber) -> String? {
         entries.first { $0.device == device }?.mountPoint
     }

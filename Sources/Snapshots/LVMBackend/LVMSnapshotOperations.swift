@@ -1,0 +1,154 @@
+import Foundation
+import GRDB
+import LVM
+
+/// Snapshots of LVM thin volumes. Every change goes through LVM (liblvm2cmd),
+/// so that `lvs`, `lvconvert` and LVM's pool checks keep agreeing with the
+/// kernel; dmsnap never messages an LVM pool itself. A snapshot LV is named
+/// and tagged with its `s-` ID, so it is recognised without the catalog.
+extension SnapshotService {
+    func createLVMSnapshot(_ disk: DiskRecord, name: String?, description: String, retentionDays: Int?,
+                           usageLimit: PoolUsageLimit) throws -> SnapshotRecord {
+        try withLVM { session in
+            let inventory = try discoverLVM(session)
+            let volume = try liveVolume(of: disk, in: inventory)
+            guard LVMInventory.role(of: volume) == .disk(thin: true) else {
+                throw SnapshotsError(.unsupportedDisk, """
+                    disk \(disk.id) (\(volume.qualifiedName)) is a thick LV (\(volume.layout.joined(separator: ","))), \
+                    not a thin volume; dmsnap snapshots thin LVs only. Move it into a thin pool with \
+                    `lvconvert --type thin --thinpool VG/POOL \(volume.qualifiedName)` (its data becomes a \
+                    read-only external origin), or copy it into a new thin LV
+                    """)
+            }
+            guard !volume.attributes.isMergingOrigin else {
+                throw SnapshotsError(.incorrectDiskStatus, "disk \(disk.id) (\(volume.qualifiedName)) has a rollback pending until its next activation")
+            }
+            if let pool = inventory.pool(of: volume) {
+                try usageLimit.check(pool: pool.qualifiedName, dataPercent: pool.dataPercent, metadataPercent: pool.metadataPercent)
+            }
+            let id = newResourceID(.snapshot)
+            var payload = IntentPayload(id: id, name: name ?? id, description: description, diskId: disk.id,
+                                        sizeBytes: volume.size, retentionDays: retentionDays)
+            let intent = try beginLVMIntent(.lvmCreateSnapshot, volume: volume, payload: payload)
+            CrashPoint.reach("lvmCreateSnapshot.afterIntent")
+            let clock = ContinuousClock()
+            let start = clock.now
+            try lvm {
+                try session.createThinSnapshot(try LVMName(logicalVolume: id), of: try Self.qualified(volume),
+                                               tags: [try LVMTag(id)])
+            }
+            // LVM suspends the origin inside lvcreate; the whole call bounds the hold window.
+            payload.holdWindowMicroseconds = (clock.now - start).microseconds
+            CrashPoint.reach("lvmCreateSnapshot.afterCreate")
+            return try finishLVMSnapshotCreation(intent, payload: payload, session: session)
+        }
+    }
+
+    /// After lvcreate: read the new LV back and record it (also run by recovery).
+    func finishLVMSnapshotCreation(_ intent: IntentRecord, payload: IntentPayload, session: LVMSession) throws -> SnapshotRecord {
+        let inventory = try lvm { try LVMInventory.read(session) }
+        guard let volume = inventory.volumes.first(where: { LVMInventory.taggedID($0, kind: .snapshot) == payload.id }) else {
+            throw SnapshotsError(.lvm, "lvcreate reported success but no LV carries the tag \(payload.id)")
+        }
+        let snapshot = SnapshotRecord(
+            id: payload.id, name: payload.name, description: payload.description, diskId: payload.diskId ?? "",
+            poolName: volume.pool.map { "\(volume.volumeGroup)/\($0)" } ?? "", thinId: 0,
+            sourceDiskSizeBytes: payload.sizeBytes, createdAt: intent.createdAt, modifiedAt: intent.createdAt,
+            retentionDays: payload.retentionDays, groupId: nil, holdWindowMicroseconds: payload.holdWindowMicroseconds,
+            backend: .lvm, lvUuid: volume.uuid, volumeGroup: volume.volumeGroup, logicalVolume: volume.name)
+        try catalog.write { db in
+            // Discovery may have met the tagged LV first.
+            try SnapshotRecord.deleteOne(db, key: snapshot.id)
+            try snapshot.insert(db)
+            try intent.delete(db)
+        }
+        return snapshot
+    }
+
+    func deleteLVMSnapshot(_ snapshot: SnapshotRecord) throws {
+        try withLVM { session in
+            let inventory = try discoverLVM(session)
+            if let uuid = snapshot.lvUuid, let volume = inventory.volume(uuid: uuid) {
+                if volume.attributes.isOpen {
+                    throw SnapshotsError(.incorrectSnapshotStatus, "snapshot \(snapshot.id) (\(volume.qualifiedName)) is open; close it and run `dmsnap snapshot hide \(snapshot.id)`")
+                }
+                let intent = try beginLVMIntent(.lvmDeleteSnapshot, volume: volume, payload: IntentPayload(id: snapshot.id))
+                try lvm { try session.removeLogicalVolume(try Self.qualified(volume)) }
+                CrashPoint.reach("lvmDeleteSnapshot.afterRemove")
+                try finish(intent)
+            } else {
+                // Its LV was removed behind dmsnap's back: only the record is left.
+                _ = try catalog.write { db in try SnapshotRecord.deleteOne(db, key: snapshot.id) }
+            }
+        }
+    }
+
+    /// Activates the snapshot read-only at /dev/VG/LV, to copy a file out.
+    func exposeLVMSnapshot(_ snapshot: SnapshotRecord) throws -> String {
+        try withLVM { session in
+            let volume = try liveVolume(of: snapshot, in: try discoverLVM(session))
+            let name = try lvm { try Self.qualified(volume) }
+            try lvm {
+                try session.run(.lvchange, arguments: [try .option("--permission"), try .value("r"), .volume(name)])
+                try session.activateLogicalVolume(name, ignoringActivationSkip: true)
+            }
+            return LVMInventory.devicePath(volume)
+        }
+    }
+
+    func hideLVMSnapshot(_ snapshot: SnapshotRecord) throws {
+        try withLVM { session in
+            let volume = try liveVolume(of: snapshot, in: try discoverLVM(session))
+            if volume.attributes.isOpen {
+                throw SnapshotsError(.incorrectSnapshotStatus, "snapshot \(snapshot.id) (\(volume.qualifiedName)) is still open (mounted?); unmount it first")
+            }
+            let name = try lvm { try Self.qualified(volume) }
+            try lvm {
+                try session.deactivateLogicalVolume(name)
+                // Writable again, as lvcreate made it: a rollback merges it.
+                if !volume.attributes.isWritable {
+                    try session.run(.lvchange, arguments: [try .option("--permission"), try .value("rw"), .volume(name)])
+                }
+            }
+        }
+    }
+
+    // MARK: Shared by the LVM operations
+
+    /// The disk's LV as LVM has it now, or a clear error when it was removed.
+    func liveVolume(of disk: DiskRecord, in inventory: LVMInventory) throws -> LogicalVolume {
+        guard let uuid = disk.lvUuid, let volume = inventory.volume(uuid: uuid) else {
+            throw SnapshotsError(.incorrectDiskStatus, "disk \(disk.id) is missing: its LV \(disk.lvm?.qualifiedName ?? "?") (UUID \(disk.lvUuid ?? "?")) was removed outside dmsnap")
+        }
+        return volume
+    }
+
+    func liveVolume(of snapshot: SnapshotRecord, in inventory: LVMInventory) throws -> LogicalVolume {
+        guard let uuid = snapshot.lvUuid, let volume = inventory.volume(uuid: uuid) else {
+            throw SnapshotsError(.incorrectSnapshotStatus, "snapshot \(snapshot.id) is missing: its LV \(snapshot.lvm?.qualifiedName ?? "?") (UUID \(snapshot.lvUuid ?? "?")) was removed outside dmsnap")
+        }
+        return volume
+    }
+
+    /// An intent for an LVM operation. LVM has no transaction id dmsnap could
+    /// use as a commit point: recovery asks LVM what exists (tags, UUIDs) instead.
+    func beginLVMIntent(_ operation: IntentOperation, volume: LogicalVolume, payload: IntentPayload) throws -> IntentRecord {
+        let poolName = "\(volume.volumeGroup)/\(volume.pool ?? "")"
+        let encoded = try JSONEncoder().encode(payload)
+        return try catalog.write { db in
+            var intent = IntentRecord(id: nil, operation: operation.rawValue, poolName: poolName,
+                                      transactionId: 0, payload: encoded, createdAt: Date())
+            try intent.insert(db)
+            return intent
+        }
+    }
+
+    @discardableResult
+    func lvm<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch let error as LVMError { throw SnapshotsError(lvm: error) }
+    }
+
+    static func qualified(_ volume: LogicalVolume) throws -> LVMQualifiedName {
+        do { return try LVMQualifiedName(volumeGroup: volume.volumeGroup, logicalVolume: volume.name) } catch { throw SnapshotsError(lvm: error) }
+    }
+}
