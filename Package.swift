@@ -35,7 +35,7 @@ let package = Package(
         ),
         .testTarget(name: "DeviceMapperTests", dependencies: ["DeviceMapper"]),
         .testTarget(name: "LVMTests", dependencies: ["LVM"]),
-        .testTarget(name: "SnapshotsTests", dependencies: ["Snapshots", "ECS"]),
+        .testTarget(name: "SnapshotsTests", dependencies: ["Snapshots", "ECS", "LVM", "DeviceMapper"]),
         .testTarget(name: "ECSTests", dependencies: ["ECS", "Snapshots"]),
         // Needs root and a kernel with device-mapper: run inside Scripts/vm.
         .testTarget(name: "IntegrationTests", dependencies: ["DeviceMapper", "LVM", "Snapshots"]),

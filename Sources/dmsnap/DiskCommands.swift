@@ -19,12 +19,22 @@ struct DisksCommand: ParsableCommand {
                 print(try ECSRender.describeDisks(disks))
             } else {
                 print(TextTable(header: ["DISK", "NAME", "SIZE", "POOL", "STATE", "DEVICE"], rows: disks.map { disk in
-                    [disk.record.id, disk.record.name, ByteSize.format(disk.record.sizeBytes), disk.record.poolName,
-                     disk.mountPoint.map { "mounted on \($0)" } ?? (disk.openCount > 0 ? "open" : disk.isActive ? "available" : "inactive"),
-                     disk.devicePath]
+                    [disk.record.id, disk.record.name, ByteSize.format(disk.record.sizeBytes),
+                     disk.record.backend == .lvm ? (disk.isThin ? "lvm:\(disk.record.poolName)" : "lvm (thick)") : disk.record.poolName,
+                     Self.state(of: disk), disk.devicePath]
                 }).rendered)
             }
         }
+    }
+}
+
+extension DisksCommand {
+    static func state(of disk: DiskView) -> String {
+        if disk.isMissing { return "missing (LV removed outside dmsnap)" }
+        var state = disk.mountPoint.map { "mounted on \($0)" } ?? (disk.openCount > 0 ? "open" : disk.isActive ? "available" : "inactive")
+        if disk.resetPending { state += ", rollback pending" }
+        if disk.isSystem { state += ", system" }
+        return state
     }
 }
 
@@ -89,7 +99,8 @@ struct RollbackCommand: ParsableCommand {
         abstract: "Roll a disk back to a snapshot of it; the snapshot is kept.",
         discussion: """
             The disk keeps its ID and device path. A mounted or open disk is refused:
-            unmount it first.
+            unmount it first. An LVM disk that must stay open can be rolled back at its
+            next activation instead (--deferred).
 
             Example:
               umount /srv && dmsnap rollback data before-upgrade && mount /dev/dmsnap/data /srv
@@ -103,13 +114,19 @@ struct RollbackCommand: ParsableCommand {
     @Argument(help: "The snapshot: an s- ID or its name.")
     var snapshot: String
 
+    @Flag(help: "LVM disks: if the disk is open, let LVM roll it back at its next activation.")
+    var deferred = false
+
     func run() throws {
         try Everyday.run(json: false) {
             let service = try global.service()
             let diskRecord = try service.resolveDisk(disk)
             let snapshotRecord = try service.resolveSnapshot(snapshot)
-            try service.resetDisk(diskRecord.id, toSnapshot: snapshotRecord.id)
-            print("Rolled disk \(diskRecord.id) (\(diskRecord.name)) back to snapshot \(snapshotRecord.id) (\(snapshotRecord.name)).")
+            try service.resetDisk(diskRecord.id, toSnapshot: snapshotRecord.id, deferred: deferred)
+            let pending = try deferred && (service.describeDisks().first { $0.record.id == diskRecord.id }?.resetPending ?? false)
+            print(pending
+                ? "Disk \(diskRecord.id) (\(diskRecord.name)) is open: LVM rolls it back to snapshot \(snapshotRecord.id) at its next activation (lvchange -an then -ay, or a reboot)."
+                : "Rolled disk \(diskRecord.id) (\(diskRecord.name)) back to snapshot \(snapshotRecord.id) (\(snapshotRecord.name)).")
         }
     }
 }

@@ -98,16 +98,22 @@ struct ResetDiskVerb: ECSVerb {
     static let configuration = CommandConfiguration(
         commandName: "ResetDisk",
         abstract: "ECS ResetDisk: roll a disk back to a snapshot; the snapshot is kept.",
-        discussion: "A mounted or open disk is refused with IncorrectDiskStatus naming the mount point.")
+        discussion: """
+            A mounted or open disk is refused with IncorrectDiskStatus naming the mount point.
+            For an LVM disk, --Deferred true lets LVM roll it back at its next activation
+            instead (DescribeDisks shows ResetPending until then).
+            """)
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: OutputOption
 
     @Option(name: .customLong("DiskId")) var diskId: String
     @Option(name: .customLong("SnapshotId")) var snapshotId: String
+    @Option(name: .customLong("Deferred"), help: "dmsnap's, LVM disks only: true to roll an open disk back at its next activation.")
+    var deferred: Bool = false
 
     func respond(_ service: SnapshotService, requestId: String) throws -> any Encodable {
-        try service.resetDisk(diskId, toSnapshot: snapshotId)
+        try service.resetDisk(diskId, toSnapshot: snapshotId, deferred: deferred)
         return ECSResponse.Plain(RequestId: requestId)
     }
 }

@@ -24,10 +24,19 @@ struct CreateSnapshotVerb: ECSVerb {
     @Option(name: .customLong("RetentionDays"), help: "Keep the snapshot this many days (1 to 65536); recorded, not yet enforced.")
     var retentionDays: Int?
 
+    @Option(name: .customLong("PoolUsageLimit"),
+            help: "dmsnap's: refuse when the disk's thin pool has more than this percent of its data or metadata in use (default: $DMSNAP_POOL_USAGE_LIMIT, else 95).")
+    var poolUsageLimit: Double?
+
+    func validate() throws {
+        if let poolUsageLimit { _ = try PoolUsageLimit(percent: poolUsageLimit) }
+    }
+
     var compactResponse: Bool { true }
 
     func respond(_ service: SnapshotService, requestId: String) throws -> any Encodable {
-        let snapshot = try service.createSnapshot(diskId: diskId, name: snapshotName, description: description, retentionDays: retentionDays)
+        let snapshot = try service.createSnapshot(diskId: diskId, name: snapshotName, description: description, retentionDays: retentionDays,
+                                                  usageLimit: try poolUsageLimit.map(PoolUsageLimit.init(percent:)))
         return ECSResponse.Created(RequestId: requestId, SnapshotId: snapshot.id)
     }
 }
@@ -57,7 +66,7 @@ struct DescribeSnapshotsVerb: ECSVerb {
     @Option(name: .customLong("SnapshotName"), help: "Only snapshots with this name.")
     var snapshotName: String?
 
-    @Option(name: .customLong("Status"), help: "progressing, accomplished, failed or all.")
+    @Option(name: .customLong("Status"), help: "progressing, accomplished, failed, all, or dmsnap's missing (an LV removed outside dmsnap).")
     var status: String?
 
     @Option(name: .customLong("SnapshotGroupId"), help: "Only the snapshots of this group.")
@@ -72,8 +81,8 @@ struct DescribeSnapshotsVerb: ECSVerb {
         if (pageNumber != nil || pageSize != nil) && (maxResults != nil || nextToken != nil) {
             throw ValidationError("Use --PageNumber/--PageSize or --MaxResults/--NextToken, not both.")
         }
-        if let status, !["progressing", "accomplished", "failed", "all"].contains(status) {
-            throw ValidationError("--Status must be progressing, accomplished, failed or all.")
+        if let status, !["progressing", "accomplished", "failed", "missing", "all"].contains(status) {
+            throw ValidationError("--Status must be progressing, accomplished, failed, missing or all.")
         }
     }
 
@@ -85,10 +94,9 @@ struct DescribeSnapshotsVerb: ECSVerb {
             }
             ids = parsed
         }
-        var all = try service.describeSnapshots(SnapshotFilter(diskId: diskId, snapshotIds: ids, name: snapshotName, groupId: groupId))
-        // Every dmsnap snapshot is complete once recorded.
-        if let status, status != "all", status != "accomplished" { all = [] }
-        let snapshots = all.map { ECSSnapshot($0) }
+        let all = try service.describeSnapshots(SnapshotFilter(diskId: diskId, snapshotIds: ids, name: snapshotName, groupId: groupId))
+        // Every dmsnap snapshot is complete once recorded, or missing.
+        let snapshots = all.map { ECSSnapshot($0) }.filter { status == nil || status == "all" || $0.Status == status }
         if maxResults != nil || nextToken != nil {
             // A token only pages the listing it came from.
             let scope = [diskId, snapshotIds, snapshotName, status, groupId].map { $0 ?? "" }.joined(separator: "\u{1}")

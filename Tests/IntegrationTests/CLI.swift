@@ -46,7 +46,11 @@ struct CLI {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binary)
         process.arguments = arguments + (stateful ? ["--state-dir", stateDirectory] : [])
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        // LVM stays out of a test's catalog unless the test names its volume group:
+        // other suites make and remove VGs in the same machine meanwhile.
+        process.environment = ProcessInfo.processInfo.environment
+            .merging([LVMScope.environmentVariable: ""]) { $1 }
+            .merging(environment) { $1 }
         let running = Running(process: process, output: Pipe(), errors: Pipe())
         process.standardOutput = running.output
         process.standardError = running.errors
@@ -82,7 +86,7 @@ struct CLI {
 /// suspended, and no intent is left.
 enum Agreement {
     static func check(stateDirectory: String, poolName: String) throws {
-        let service = try SnapshotService(stateDirectory: stateDirectory)
+        let service = try SnapshotService(stateDirectory: stateDirectory, lvmScope: .only([]))
         let deviceMapper = DeviceMapper()
         let disks = try service.describeDisks().filter { $0.record.poolName == poolName }
         let snapshots = try service.describeSnapshots().filter { $0.poolName == poolName }

@@ -42,7 +42,7 @@ struct CommandLineTests {
         }
 
         func close() {
-            if let service = try? SnapshotService(stateDirectory: stateDirectory) {
+            if let service = try? SnapshotService(stateDirectory: stateDirectory, lvmScope: .only([])) {
                 for snapshot in (try? service.describeSnapshots()) ?? [] { try? service.deleteSnapshot(snapshot.id) }
                 for disk in (try? service.describeDisks()) ?? [] { try? service.deleteDisk(disk.record.id) }
                 try? service.deletePool(name: poolName)

@@ -14,7 +14,7 @@ struct NativeBackendTests {
 
         init(poolMiB: UInt64 = 512) throws {
             try Rig.requireKernel()
-            service = try SnapshotService(stateDirectory: stateDirectory)
+            service = try SnapshotService(stateDirectory: stateDirectory, lvmScope: .only([]))
             _ = try service.createFileBackedPool(name: poolName, sizeBytes: poolMiB << 20)
         }
 

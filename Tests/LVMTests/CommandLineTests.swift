@@ -81,9 +81,20 @@ struct CommandLineTests {
 
     @Test func reportsAskForJSONInBytesWithTheFieldsTheDecoderReads() throws {
         #expect(try LVMCommandLine.reportLogicalVolumes(in: vg).text == "lvs --reportformat json --units b --nosuffix -o "
-            + "lv_name,lv_uuid,vg_name,lv_attr,lv_layout,thin_id,pool_lv,origin,lv_size,lv_tags,lv_active vg0")
-        #expect(try LVMCommandLine.reportLogicalVolume(data).text.hasSuffix(",lv_active vg0/data"))
-        #expect(try LVMCommandLine.reportLogicalVolumes().text.hasSuffix(",lv_active"))
+            + "lv_name,lv_uuid,vg_name,lv_attr,lv_layout,thin_id,pool_lv,origin,lv_size,lv_tags,lv_active,"
+            + "data_percent,metadata_percent,lv_kernel_major,lv_kernel_minor vg0")
+        #expect(try LVMCommandLine.reportLogicalVolume(data).text.hasSuffix(",lv_kernel_minor vg0/data"))
+        #expect(try LVMCommandLine.reportLogicalVolumes().text.hasSuffix(",lv_kernel_minor"))
+    }
+
+    @Test func aWritableCopyTurnsActivationSkipOffAndTagsAreAddedAndDeleted() throws {
+        #expect(try LVMCommandLine.createThinSnapshot(LVMName(logicalVolume: "copy"), of: data, tags: [LVMTag("d-x")], skipActivation: false).text
+            == "lvcreate --yes --snapshot --name copy --setactivationskip n --addtag d-x vg0/data")
+        #expect(try LVMCommandLine.changeTags(data, adding: [LVMTag("a")], deleting: [LVMTag("b")]).text
+            == "lvchange --addtag a --deltag b vg0/data")
+        #expect(throws: LVMError.self) { try LVMCommandLine.changeTags(data) }
+        #expect(try LVMCommandLine.renameLogicalVolume(data, to: LVMName(logicalVolume: "new")).text == "lvrename vg0/data new")
+        #expect(throws: LVMError.self) { try LVMCommandLine.renameLogicalVolume(data, to: LVMName(logicalVolume: "snapshot0")) }
         #expect(try LVMCommandLine.reportVolumeGroups().text
             == "vgs --reportformat json --units b --nosuffix -o vg_name,vg_uuid,vg_size,vg_free,pv_count,lv_count")
         #expect(try LVMCommandLine.reportPhysicalVolumes().text

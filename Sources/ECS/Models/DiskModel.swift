@@ -19,6 +19,12 @@ public struct ECSDisk: Encodable, Sendable {
     public var MountPoint: String?
     public var PoolName: String
     public var Backend: String
+    /// dmsnap's: the LV of an LVM disk, `vg/lv`.
+    public var LogicalVolume: String?
+    /// dmsnap's: false for a thick LV, which is listed but cannot be snapshotted.
+    public var Thin: Bool
+    /// dmsnap's: LVM merges a deferred rollback at the disk's next activation.
+    public var ResetPending: Bool
 
     public init(_ view: DiskView) {
         DiskId = view.record.id
@@ -26,17 +32,22 @@ public struct ECSDisk: Encodable, Sendable {
         Description = view.record.description
         Size = Int((view.record.sizeBytes + (1 << 30) - 1) >> 30)
         SizeBytes = view.record.sizeBytes
-        Type = "data"
+        Type = view.isSystem ? "system" : "data"
         Category = "cloud_essd"
-        // ECS: In_use when attached and in use, Available when detached.
-        Status = !view.isActive ? "Unavailable" : (view.openCount > 0 ? "In_use" : "Available")
+        // ECS: In_use when attached and in use, Available when detached. dmsnap
+        // adds Missing: the LV was removed outside dmsnap; the record stays.
+        Status = view.isMissing ? "Missing"
+            : !view.isActive ? "Unavailable" : (view.openCount > 0 ? "In_use" : "Available")
         Portable = true
         CreationTime = ECSTimestamp.string(view.record.createdAt)
         SourceSnapshotId = view.record.sourceSnapshotId ?? ""
         Device = view.devicePath
-        ReadableDevice = "/dev/dmsnap/\(view.record.name)"
+        ReadableDevice = view.record.backend == .lvm ? view.devicePath : "/dev/dmsnap/\(view.record.name)"
         MountPoint = view.mountPoint
         PoolName = view.record.poolName
-        Backend = "native"
+        Backend = view.record.backend.rawValue
+        LogicalVolume = view.record.lvm?.qualifiedName
+        Thin = view.isThin
+        ResetPending = view.resetPending
     }
 }

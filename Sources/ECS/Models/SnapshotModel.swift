@@ -22,14 +22,21 @@ public struct ECSSnapshot: Encodable, Sendable {
     public var SnapshotGroupId: String?
     public var InstantAccess: Bool
     public var Encrypted: Bool
-    /// dmsnap's own: how long the disk's I/O was held, in milliseconds.
+    /// dmsnap's own: how long the disk's I/O was held, in milliseconds (for
+    /// LVM, the whole lvcreate call: an upper bound).
     public var HoldWindowMs: Double
+    /// dmsnap's: native or lvm; for lvm, the snapshot's LV and whether it was
+    /// made outside dmsnap (plain lvcreate) and found by discovery.
+    public var Backend: String
+    public var LogicalVolume: String?
+    public var MadeOutside: Bool
 
     public init(_ record: SnapshotRecord, sourceDiskType: String = "data", usage: String = "none") {
         SnapshotId = record.id
         SnapshotName = record.name
         Description = record.description
-        Status = "accomplished"
+        // dmsnap's "missing": the LV was removed outside dmsnap; the record stays.
+        Status = record.missingSince == nil ? "accomplished" : "missing"
         Progress = "100%"
         RemainTime = 0
         SourceDiskId = record.diskId
@@ -47,5 +54,8 @@ public struct ECSSnapshot: Encodable, Sendable {
         InstantAccess = true
         Encrypted = false
         HoldWindowMs = Double(record.holdWindowMicroseconds) / 1000
+        Backend = record.backend.rawValue
+        LogicalVolume = record.lvm?.qualifiedName
+        MadeOutside = record.madeOutside
     }
 }

@@ -12,13 +12,15 @@ public final class SnapshotService: Sendable {
     /// The volume groups whose LVs are disks (`DMSNAP_LVM_VOLUME_GROUPS`).
     let lvmScope: LVMScope
 
-    public init(stateDirectory: String, deviceMapper: DeviceMapper = DeviceMapper()) throws {
+    /// `lvmScope`: the volume groups whose LVs are disks; by default
+    /// `DMSNAP_LVM_VOLUME_GROUPS`, else all.
+    public init(stateDirectory: String, deviceMapper: DeviceMapper = DeviceMapper(), lvmScope: LVMScope? = nil) throws {
         guard geteuid() == 0 else {
             throw SnapshotsError(.invalidParameter, "dmsnap must run as root (it changes device-mapper devices); try sudo")
         }
         self.stateDirectory = stateDirectory
         self.deviceMapper = deviceMapper
-        lvmScope = try LVMScope.fromEnvironment()
+        self.lvmScope = try lvmScope ?? LVMScope.fromEnvironment()
         catalog = try Catalog(stateDirectory: stateDirectory)
     }
 

@@ -1,0 +1,260 @@
+import Foundation
+import LVM
+import Snapshots
+import Testing
+
+/// LVM thin LVs as disks, end to end: a VG on a loop device, a thin pool and a
+/// thin LV made with LVM's own commands, as an administrator has them, and
+/// dmsnap working on them through liblvm2cmd. After each test `lvs` and the
+/// catalog agree, and thin_check finds the pool's metadata clean.
+@Suite(.serialized)
+struct LVMBackendTests {
+    final class Fixture {
+        let stateDirectory = "/tmp/\(Rig.uniqueName("state"))"
+        let volumeGroup = Rig.uniqueName("vg")
+        let loop: LoopDevice
+        let service: SnapshotService
+
+        init(poolMiB: Int = 256) throws {
+            try Rig.requireKernel()
+            loop = try LoopDevice.attach(sizeMiB: 1024)
+            do {
+                try Rig.shell("""
+                    vgcreate -qq \(volumeGroup) \(loop.path) && \
+                    lvcreate -qq --type thin-pool -L \(poolMiB)M -n pool \(volumeGroup) && \
+                    lvcreate -qq --type thin -V 64M --thinpool pool -n data \(volumeGroup) && udevadm settle
+                    """)
+                service = try SnapshotService(stateDirectory: stateDirectory, lvmScope: .only([volumeGroup]))
+            } catch {
+                _ = try? Rig.shell("vgremove -ff -y \(volumeGroup)")
+                loop.detach()
+                throw error
+            }
+        }
+
+        var dataPath: String { "/dev/\(volumeGroup)/data" }
+
+        func disk(_ name: String) throws -> DiskView {
+            try #require(try service.describeDisks().first { $0.record.logicalVolume == name && $0.record.volumeGroup == volumeGroup })
+        }
+
+        func close() {
+            _ = try? Rig.shell("umount /tmp/\(volumeGroup) 2>/dev/null; vgremove -ff -y \(volumeGroup)")
+            loop.detach()
+            try? FileManager.default.removeItem(atPath: stateDirectory)
+        }
+
+        /// `lvs` and the catalog agree, and the pool's metadata passes thin_check.
+        func checkAgreement() throws {
+            let session = try LVMSession()
+            defer { session.close() }
+            let volumes = try session.logicalVolumes(in: try LVMName(volumeGroup: volumeGroup))
+            let disks = try service.describeDisks().filter { $0.record.volumeGroup == volumeGroup && !$0.isMissing }
+            let snapshots = try service.describeSnapshots().filter { $0.volumeGroup == volumeGroup && $0.missingSince == nil }
+            let thinVolumes = volumes.filter { $0.layout.contains("thin") && !$0.layout.contains("pool") }
+            #expect(Set(thinVolumes.map(\.uuid)) == Set(disks.filter(\.isThin).map { $0.record.lvUuid ?? "" } + snapshots.map { $0.lvUuid ?? "" }),
+                    "every thin LV is a disk or a snapshot in the catalog, and every record has its LV")
+            for snapshot in snapshots {
+                let volume = try #require(volumes.first { $0.uuid == snapshot.lvUuid })
+                #expect(volume.name == snapshot.logicalVolume, "the catalog follows the LV's name")
+                if !snapshot.madeOutside { #expect(volume.tags.contains(snapshot.id), "a dmsnap snapshot carries its ID as a tag") }
+            }
+            #expect(try service.recover().finished.isEmpty, "no intent is left")
+            #expect(!volumes.contains { $0.name.contains("_r") }, "no copy from a rollback is left")
+            // thin_check needs the pool inactive and its metadata LV active on its own.
+            try Rig.shell("""
+                vgchange -an -qq \(volumeGroup) && lvchange -ay -y -qq \(volumeGroup)/pool_tmeta && udevadm settle && \
+                thin_check /dev/\(volumeGroup)/pool_tmeta; status=$?; lvchange -an -qq \(volumeGroup)/pool_tmeta; \
+                vgchange -ay -qq \(volumeGroup); udevadm settle; exit $status
+                """)
+        }
+    }
+
+    static func checksum(_ path: String) throws -> String {
+        try Rig.shell("udevadm settle; dd if=\(path) bs=1M iflag=direct status=none | md5sum | cut -d' ' -f1")
+    }
+
+    static func fill(_ path: String) throws {
+        try Rig.shell("dd if=/dev/urandom of=\(path) bs=1M count=8 oflag=direct status=none")
+    }
+
+    @Test(.enabled(if: Rig.enabled))
+    func snapshotRollbackAndCloneOfAThinLV() throws {
+        let fixture = try Fixture()
+        defer { fixture.close() }
+        let service = fixture.service
+        let disk = try fixture.disk("data")
+        #expect(disk.record.id.hasPrefix("d-") && disk.record.backend == .lvm && disk.isThin)
+        #expect(disk.devicePath == fixture.dataPath)
+        #expect(try fixture.disk("data").record.id == disk.record.id, "the ID is stable across listings")
+
+        try Self.fill(fixture.dataPath)
+        let atSnapshot = try Self.checksum(fixture.dataPath)
+        let snapshot = try service.createSnapshot(diskId: disk.record.id, name: "before-upgrade")
+        #expect(snapshot.backend == .lvm && snapshot.logicalVolume == snapshot.id)
+        let lvs = try Rig.shell("lvs --noheadings -o lv_attr,lv_tags,origin \(fixture.volumeGroup)/\(snapshot.id)")
+        #expect(lvs.contains(snapshot.id) && lvs.contains("data"), "tagged with its ID, a snapshot of data: \(lvs)")
+        #expect(lvs.trimmingCharacters(in: .whitespaces).prefix(10).hasSuffix("k"), "activation skip kept: \(lvs)")
+
+        try Self.fill(fixture.dataPath)
+        #expect(try Self.checksum(fixture.dataPath) != atSnapshot)
+        try service.resetDisk(disk.record.id, toSnapshot: snapshot.id)
+        #expect(try Self.checksum(fixture.dataPath) == atSnapshot, "rolled back")
+        let after = try fixture.disk("data")
+        #expect(after.record.id == disk.record.id && after.record.lvUuid == disk.record.lvUuid, "same disk, same LV")
+        let kept = try #require(try service.describeSnapshots().first { $0.id == snapshot.id }, "the snapshot survives")
+        #expect(kept.logicalVolume == snapshot.id && kept.missingSince == nil && kept.name == "before-upgrade")
+
+        // Again: the surviving snapshot can be rolled back to as well.
+        try Self.fill(fixture.dataPath)
+        try service.resetDisk(disk.record.id, toSnapshot: snapshot.id)
+        #expect(try Self.checksum(fixture.dataPath) == atSnapshot)
+
+        let clone = try service.cloneDisk(fromSnapshot: snapshot.id, name: "copy")
+        #expect(clone.backend == .lvm && clone.logicalVolume == "copy" && clone.sourceSnapshotId == snapshot.id)
+        let clonePath = "/dev/\(fixture.volumeGroup)/copy"
+        #expect(try Self.checksum(clonePath) == atSnapshot, "a clone reads as the snapshot")
+        try Self.fill(clonePath)
+        #expect(try Self.checksum(fixture.dataPath) == atSnapshot, "writes to the clone leave the origin alone")
+
+        // Deactivating and activating the VG keeps everything; the snapshot stays inactive.
+        try Rig.shell("vgchange -an -qq \(fixture.volumeGroup) && vgchange -ay -qq \(fixture.volumeGroup) && udevadm settle")
+        #expect(try service.describeSnapshots().map(\.id) == [snapshot.id])
+        #expect(try Self.checksum(fixture.dataPath) == atSnapshot)
+        #expect(!FileManager.default.fileExists(atPath: "/dev/\(fixture.volumeGroup)/\(snapshot.id)"))
+        try fixture.checkAgreement()
+
+        try service.deleteDisk(clone.id)
+        try service.deleteSnapshot(snapshot.id)
+        #expect(try service.describeSnapshots().isEmpty)
+        #expect(try Rig.shell("lvs --noheadings -o lv_name \(fixture.volumeGroup)").split(separator: "\n").count == 2, "data and pool left")
+        try fixture.checkAgreement()
+    }
+
+    @Test(.enabled(if: Rig.enabled))
+    func aMountedDiskIsRefusedOrRolledBackAtItsNextActivation() throws {
+        let fixture = try Fixture()
+        defer { fixture.close() }
+        let service = fixture.service
+        let mountPoint = "/tmp/\(fixture.volumeGroup)"
+        try Rig.shell("mkfs.ext4 -q \(fixture.dataPath) && mkdir -p \(mountPoint) && mount \(fixture.dataPath) \(mountPoint) && echo one > \(mountPoint)/f && sync")
+        let disk = try fixture.disk("data")
+        #expect(disk.mountPoint == mountPoint)
+        let snapshot = try service.createSnapshot(diskId: disk.record.id, name: "one")
+        try Rig.shell("echo two > \(mountPoint)/f && sync")
+
+        #expect { try service.resetDisk(disk.record.id, toSnapshot: snapshot.id) } throws: { error in
+            let error = error as? SnapshotsError
+            return error?.code == .incorrectDiskStatus && error?.message.contains(mountPoint) == true
+        }
+        try service.resetDisk(disk.record.id, toSnapshot: snapshot.id, deferred: true)
+        #expect(try fixture.disk("data").resetPending, "DescribeDisks reports the pending rollback")
+        #expect(try Rig.shell("cat \(mountPoint)/f") == "two\n", "nothing changes under a mounted filesystem")
+        #expect { try service.createSnapshot(diskId: disk.record.id, name: "blocked") } throws: { error in
+            (error as? SnapshotsError)?.code == .incorrectDiskStatus
+        }
+
+        try Rig.shell("umount \(mountPoint) && lvchange -an -qq \(fixture.dataPath) && lvchange -ay -qq \(fixture.dataPath) && udevadm settle")
+        #expect(try !fixture.disk("data").resetPending)
+        try Rig.shell("mount \(fixture.dataPath) \(mountPoint)")
+        #expect(try Rig.shell("cat \(mountPoint)/f; umount \(mountPoint)") == "one\n", "rolled back at activation")
+        let kept = try #require(try service.describeSnapshots().first { $0.id == snapshot.id }, "the snapshot survives")
+        #expect(kept.missingSince == nil)
+        try fixture.checkAgreement()
+    }
+
+    @Test(.enabled(if: Rig.enabled))
+    func snapshotsMadeOutsideAppearAndRemovedLVsShowAsMissing() throws {
+        let fixture = try Fixture()
+        defer { fixture.close() }
+        let service = fixture.service
+        let vg = fixture.volumeGroup
+        try Rig.shell("lvcreate -qq -s -n outside \(vg)/data && lvcreate -qq -L 16M -n thick \(vg)")
+        let disk = try fixture.disk("data")
+        let outside = try #require(try service.describeSnapshots().first { $0.logicalVolume == "outside" })
+        #expect(outside.madeOutside && outside.id.hasPrefix("s-") && outside.diskId == disk.record.id)
+
+        let thick = try fixture.disk("thick")
+        #expect(!thick.isThin)
+        #expect { try service.createSnapshot(diskId: thick.record.id, name: "nope") } throws: { error in
+            let error = error as? SnapshotsError
+            return error?.code == .unsupportedDisk && error?.message.contains("\(vg)/thick") == true
+                && error?.message.contains("lvconvert --type thin") == true
+        }
+        try fixture.checkAgreement()
+
+        try Rig.shell("lvremove -qq -y \(vg)/outside \(vg)/thick")
+        let missing = try #require(try service.describeSnapshots().first { $0.id == outside.id }, "a removed snapshot stays listed")
+        #expect(missing.missingSince != nil)
+        #expect(try fixture.disk("thick").isMissing, "a removed disk stays listed, marked missing")
+        #expect { try service.resetDisk(disk.record.id, toSnapshot: outside.id) } throws: { error in
+            (error as? SnapshotsError)?.message.contains("removed outside dmsnap") == true
+        }
+        // Deleting the record of a missing snapshot is allowed and touches nothing else.
+        try service.deleteSnapshot(outside.id)
+        #expect(try service.describeSnapshots().isEmpty)
+        try fixture.checkAgreement()
+    }
+
+    @Test(.enabled(if: Rig.enabled))
+    func namesLVMWouldRefuseAndAFullPoolAreRefusedFirst() throws {
+        let fixture = try Fixture()
+        defer { fixture.close() }
+        let service = fixture.service
+        let disk = try fixture.disk("data")
+        let snapshot = try service.createSnapshot(diskId: disk.record.id, name: "s1")
+        let before = try Rig.shell("lvs --noheadings -o lv_uuid \(fixture.volumeGroup) | sort")
+        // Valid ECS names that LVM refuses as LV names.
+        for name in ["data_tmeta", "snapshot1", "a:b"] {
+            #expect { try service.cloneDisk(fromSnapshot: snapshot.id, name: name) } throws: { error in
+                let error = error as? SnapshotsError
+                return error?.code == .invalidName && error?.message.contains("LVM would refuse") == true
+            }
+        }
+        // The pool holds 8 MiB of data now; a 1% limit refuses, with the figures.
+        try Self.fill(fixture.dataPath)
+        #expect { try service.createSnapshot(diskId: disk.record.id, name: "full", usageLimit: try PoolUsageLimit(percent: 1)) } throws: { error in
+            let error = error as? SnapshotsError
+            return error?.code == .insufficientSpace && error?.message.contains("data") == true && error?.message.contains("%") == true
+        }
+        #expect(try Rig.shell("lvs --noheadings -o lv_uuid \(fixture.volumeGroup) | sort") == before, "LVM saw nothing")
+        #expect(try service.describeSnapshots().map(\.id) == [snapshot.id])
+        try fixture.checkAgreement()
+    }
+
+    @Test(.enabled(if: Rig.enabled), arguments: [
+        "lvmCreateSnapshot.afterIntent", "lvmCreateSnapshot.afterCreate",
+        "lvmResetDisk.afterIntent", "lvmResetDisk.afterCopy", "lvmResetDisk.afterMerge",
+        "lvmCloneDisk.afterCreate", "lvmDeleteSnapshot.afterRemove",
+    ])
+    func killedMidOperationThenRecovered(at crashPoint: String) throws {
+        let fixture = try Fixture()
+        defer { fixture.close() }
+        let cli = CLI(stateDirectory: fixture.stateDirectory)
+        let environment = [LVMScope.environmentVariable: fixture.volumeGroup]
+        let disk = try fixture.disk("data")
+        try Self.fill(fixture.dataPath)
+        let snapshot = try fixture.service.createSnapshot(diskId: disk.record.id, name: "base")
+        let atSnapshot = try Self.checksum(fixture.dataPath)
+        try Self.fill(fixture.dataPath)
+
+        let arguments: [String] = switch crashPoint.split(separator: ".").first {
+        case "lvmCreateSnapshot": ["CreateSnapshot", "--DiskId", disk.record.id]
+        case "lvmResetDisk": ["ResetDisk", "--DiskId", disk.record.id, "--SnapshotId", snapshot.id]
+        case "lvmCloneDisk": ["CreateDisk", "--SnapshotId", snapshot.id]
+        default: ["DeleteSnapshot", "--SnapshotId", snapshot.id]
+        }
+        let crashed = try cli.run(arguments, environment: environment.merging(["DMSNAP_CRASH_AT": crashPoint]) { $1 })
+        #expect(crashed.killed, "dmsnap was killed at \(crashPoint): \(crashed.errors)")
+        let recovered = try cli.run(["recover"], environment: environment)
+        #expect(recovered.status == 0, "\(recovered.errors)")
+        try fixture.checkAgreement()
+        if crashPoint.hasPrefix("lvmResetDisk") {
+            let snapshots = try fixture.service.describeSnapshots()
+            #expect(snapshots.map(\.id) == [snapshot.id] && snapshots.first?.missingSince == nil, "the snapshot survives")
+            if crashPoint == "lvmResetDisk.afterMerge" {
+                #expect(try Self.checksum(fixture.dataPath) == atSnapshot, "a merged rollback is finished")
+            }
+        }
+    }
+}
