@@ -46,11 +46,12 @@ struct LVMBackendTests {
 
         /// `lvs` and the catalog agree, and the pool's metadata passes thin_check.
         func checkAgreement() throws {
+            #expect(try service.recover().finished.isEmpty, "no intent is left")
+            let disks = try service.describeDisks().filter { $0.record.volumeGroup == volumeGroup && !$0.isMissing }
+            let snapshots = try service.describeSnapshots().filter { $0.volumeGroup == volumeGroup && $0.missingSince == nil }
             let session = try LVMSession()
             defer { session.close() }
             let volumes = try session.logicalVolumes(in: try LVMName(volumeGroup: volumeGroup))
-            let disks = try service.describeDisks().filter { $0.record.volumeGroup == volumeGroup && !$0.isMissing }
-            let snapshots = try service.describeSnapshots().filter { $0.volumeGroup == volumeGroup && $0.missingSince == nil }
             let thinVolumes = volumes.filter { $0.layout.contains("thin") && !$0.layout.contains("pool") }
             #expect(Set(thinVolumes.map(\.uuid)) == Set(disks.filter(\.isThin).map { $0.record.lvUuid ?? "" } + snapshots.map { $0.lvUuid ?? "" }),
                     "every thin LV is a disk or a snapshot in the catalog, and every record has its LV")
@@ -59,8 +60,7 @@ struct LVMBackendTests {
                 #expect(volume.name == snapshot.logicalVolume, "the catalog follows the LV's name")
                 if !snapshot.madeOutside { #expect(volume.tags.contains(snapshot.id), "a dmsnap snapshot carries its ID as a tag") }
             }
-            #expect(try service.recover().finished.isEmpty, "no intent is left")
-            #expect(!volumes.contains { $0.name.contains("_r") }, "no copy from a rollback is left")
+            #expect(!volumes.contains { $0.name.contains("_r") }, "no copy from a rollback is left under its temporary name")
             // thin_check needs the pool inactive and its metadata LV active on its own.
             try Rig.shell("""
                 vgchange -an -qq \(volumeGroup) && lvchange -ay -y -qq \(volumeGroup)/pool_tmeta && udevadm settle && \

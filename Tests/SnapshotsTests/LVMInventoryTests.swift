@@ -74,3 +74,13 @@ struct LVMInventoryTests {
         #expect(table.rootDevice == DeviceNumber(major: 254, minor: 3))
     }
 }
+
+struct RollbackCopyNameTests {
+    @Test func aCopyIsNamedAfterTheSnapshotAndTheIntent() {
+        #expect(SnapshotService.nameBeforeRollback("s-bp1afnc98r8kjh4x7q2m_r12") == "s-bp1afnc98r8kjh4x7q2m")
+        #expect(SnapshotService.nameBeforeRollback("my_rollback_r3") == "my_rollback")
+        #expect(SnapshotService.nameBeforeRollback("s-bp1afnc98r8kjh4x7q2m") == nil)
+        #expect(SnapshotService.nameBeforeRollback("_r3") == nil)
+        #expect(SnapshotService.nameBeforeRollback("data_rx") == nil)
+    }
+}

@@ -21,8 +21,9 @@ extension SnapshotService {
     /// Call with the operation lock held.
     @discardableResult
     func discoverLVM(_ session: LVMSession) throws -> LVMInventory {
-        let inventory: LVMInventory
-        do { inventory = try LVMInventory.read(session, scope: lvmScope) } catch { throw SnapshotsError(lvm: error) }
+        let first = try lvm { try LVMInventory.read(session, scope: lvmScope) }
+        let inventory = try renameFinishedRollbackCopies(session, first)
+            ? try lvm { try LVMInventory.read(session, scope: lvmScope) } : first
         let now = Date()
         try catalog.write { db in
             var disks = try DiskRecord.filter(Column("backend") == Backend.lvm.rawValue).fetchAll(db)
@@ -59,6 +60,43 @@ extension SnapshotService {
             }
         }
         return inventory
+    }
+
+    /// A deferred rollback leaves the snapshot's copy under a temporary name
+    /// (`NAME_rN`) while LVM keeps the old LV, hidden, until the disk's next
+    /// activation merges it. Once merged, the copy takes the old name back.
+    /// Best effort: a name LVM still holds is left for a later run.
+    private func renameFinishedRollbackCopies(_ session: LVMSession, _ inventory: LVMInventory) throws -> Bool {
+        let copies = try catalog.read { db in
+            try SnapshotRecord.filter(Column("backend") == Backend.lvm.rawValue && Column("logicalVolume").like("%\\_r%", escape: "\\")).fetchAll(db)
+        }
+        var renamed = false
+        for snapshot in copies {
+            guard let name = snapshot.logicalVolume, let original = Self.nameBeforeRollback(name),
+                  let copy = snapshot.lvUuid.flatMap(inventory.volume(uuid:)),
+                  inventory.volume(copy.volumeGroup, original) == nil,
+                  let originName = copy.origin, let origin = inventory.volume(copy.volumeGroup, originName),
+                  !origin.attributes.isMergingOrigin else { continue }
+            do {
+                try session.renameLogicalVolume(try Self.qualified(copy), to: try LVMName(logicalVolume: original))
+            } catch {
+                continue
+            }
+            try catalog.write { db in
+                if var record = try SnapshotRecord.fetchOne(db, key: snapshot.id) {
+                    record.logicalVolume = original
+                    try record.update(db)
+                }
+            }
+            renamed = true
+        }
+        return renamed
+    }
+
+    /// `NAME` of `NAME_rN`, the name `copyName(of:intent:)` gives.
+    static func nameBeforeRollback(_ name: String) -> String? {
+        guard let range = name.range(of: "_r[0-9]+$", options: .regularExpression), range.lowerBound > name.startIndex else { return nil }
+        return String(name[..<range.lowerBound])
     }
 
     private static func refresh(_ disk: inout DiskRecord, from volume: LogicalVolume, _ db: Database) throws {
