@@ -174,6 +174,23 @@ struct LVMBackendTests {
         let outside = try #require(try service.describeSnapshots().first { $0.logicalVolume == "outside" })
         #expect(outside.madeOutside && outside.id.hasPrefix("s-") && outside.diskId == disk.record.id)
 
+        // The ECS spelling, as a script sees it.
+        let cli = CLI(stateDirectory: fixture.stateDirectory)
+        let environment = [LVMScope.environmentVariable: vg]
+        let described = try cli.run(["DescribeDisks"], environment: environment)
+        let disks = try #require(CLI.field(described.output, "Disks", "Disk") as? [[String: Any]], "\(described.errors)")
+        let data = try #require(disks.first { $0["LogicalVolume"] as? String == "\(vg)/data" })
+        #expect(data["DiskId"] as? String == disk.record.id && data["Backend"] as? String == "lvm")
+        #expect(data["Device"] as? String == "/dev/\(vg)/data" && data["Thin"] as? Bool == true && data["Status"] as? String == "Available")
+        let renamed = try cli.run(["ModifySnapshotAttribute", "--SnapshotId", outside.id, "--SnapshotName", "made-by-hand",
+                                   "--Description", "lvcreate -s"], environment: environment)
+        #expect(renamed.status == 0, "\(renamed.errors)")
+        let listed = try cli.run(["DescribeSnapshots", "--SnapshotIds", "[\"\(outside.id)\"]"], environment: environment)
+        let row = try #require((CLI.field(listed.output, "Snapshots", "Snapshot") as? [[String: Any]])?.first, "\(listed.errors)")
+        #expect(row["SnapshotName"] as? String == "made-by-hand" && row["Description"] as? String == "lvcreate -s")
+        #expect(row["MadeOutside"] as? Bool == true && row["SourceDiskId"] as? String == disk.record.id)
+        #expect(row["LogicalVolume"] as? String == "\(vg)/outside", "renaming the snapshot leaves its LV alone")
+
         let thick = try fixture.disk("thick")
         #expect(!thick.isThin)
         #expect { try service.createSnapshot(diskId: thick.record.id, name: "nope") } throws: { error in

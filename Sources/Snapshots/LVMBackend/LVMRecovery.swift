@@ -12,8 +12,8 @@ extension SnapshotService {
             let inventory = try lvm { try LVMInventory.read(session) }
             switch operation {
             case .lvmCreateSnapshot:
-                if inventory.volumes.contains(where: { LVMInventory.taggedID($0, kind: .snapshot) == payload.id }) {
-                    _ = try finishLVMSnapshotCreation(intent, payload: payload, session: session)
+                if let created = inventory.volumes.first(where: { LVMInventory.taggedID($0, kind: .snapshot) == payload.id }) {
+                    _ = try finishLVMSnapshotCreation(intent, payload: payload, origin: created, created: created)
                     return true
                 }
             case .lvmCloneDisk:

@@ -40,22 +40,21 @@ extension SnapshotService {
             // LVM suspends the origin inside lvcreate; the whole call bounds the hold window.
             payload.holdWindowMicroseconds = (clock.now - start).microseconds
             CrashPoint.reach("lvmCreateSnapshot.afterCreate")
-            return try finishLVMSnapshotCreation(intent, payload: payload, session: session)
+            // Not read back: the next discovery learns the new LV's UUID from its
+            // tag, which saves a second liblvm2cmd start and report here.
+            return try finishLVMSnapshotCreation(intent, payload: payload, origin: volume, created: nil)
         }
     }
 
-    /// After lvcreate: read the new LV back and record it (also run by recovery).
-    func finishLVMSnapshotCreation(_ intent: IntentRecord, payload: IntentPayload, session: LVMSession) throws -> SnapshotRecord {
-        let inventory = try lvm { try LVMInventory.read(session) }
-        guard let volume = inventory.volumes.first(where: { LVMInventory.taggedID($0, kind: .snapshot) == payload.id }) else {
-            throw SnapshotsError(.lvm, "lvcreate reported success but no LV carries the tag \(payload.id)")
-        }
+    /// After lvcreate: record the snapshot (also run by recovery, which knows the LV).
+    func finishLVMSnapshotCreation(_ intent: IntentRecord, payload: IntentPayload, origin: LogicalVolume,
+                                   created volume: LogicalVolume?) throws -> SnapshotRecord {
         let snapshot = SnapshotRecord(
             id: payload.id, name: payload.name, description: payload.description, diskId: payload.diskId ?? "",
-            poolName: volume.pool.map { "\(volume.volumeGroup)/\($0)" } ?? "", thinId: 0,
+            poolName: origin.pool.map { "\(origin.volumeGroup)/\($0)" } ?? "", thinId: 0,
             sourceDiskSizeBytes: payload.sizeBytes, createdAt: intent.createdAt, modifiedAt: intent.createdAt,
             retentionDays: payload.retentionDays, groupId: nil, holdWindowMicroseconds: payload.holdWindowMicroseconds,
-            backend: .lvm, lvUuid: volume.uuid, volumeGroup: volume.volumeGroup, logicalVolume: volume.name)
+            backend: .lvm, lvUuid: volume?.uuid, volumeGroup: origin.volumeGroup, logicalVolume: volume?.name ?? payload.id)
         try catalog.write { db in
             // Discovery may have met the tagged LV first.
             try SnapshotRecord.deleteOne(db, key: snapshot.id)
