@@ -67,7 +67,7 @@ extension SnapshotService {
     func deleteLVMSnapshot(_ snapshot: SnapshotRecord) throws {
         try withLVM { session in
             let inventory = try discoverLVM(session)
-            if let uuid = snapshot.lvUuid, let volume = inventory.volume(uuid: uuid) {
+            if let volume = currentVolume(of: snapshot, in: inventory) {
                 if volume.attributes.isOpen {
                     throw SnapshotsError(.incorrectSnapshotStatus, "snapshot \(snapshot.id) (\(volume.qualifiedName)) is open; close it and run `dmsnap snapshot hide \(snapshot.id)`")
                 }
@@ -122,8 +122,17 @@ extension SnapshotService {
         return volume
     }
 
+    /// The snapshot's LV: by UUID, or, for a snapshot recorded before its UUID
+    /// was read back, by the tag that carries its ID.
+    func currentVolume(of snapshot: SnapshotRecord, in inventory: LVMInventory) -> LogicalVolume? {
+        guard let uuid = snapshot.lvUuid else {
+            return inventory.volumes.first { LVMInventory.taggedID($0, kind: .snapshot) == snapshot.id }
+        }
+        return inventory.volume(uuid: uuid)
+    }
+
     func liveVolume(of snapshot: SnapshotRecord, in inventory: LVMInventory) throws -> LogicalVolume {
-        guard let uuid = snapshot.lvUuid, let volume = inventory.volume(uuid: uuid) else {
+        guard let volume = currentVolume(of: snapshot, in: inventory) else {
             throw SnapshotsError(.incorrectSnapshotStatus, "snapshot \(snapshot.id) is missing: its LV \(snapshot.lvm?.qualifiedName ?? "?") (UUID \(snapshot.lvUuid ?? "?")) was removed outside dmsnap")
         }
         return volume
