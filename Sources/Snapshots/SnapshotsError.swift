@@ -7,6 +7,7 @@ public struct SnapshotsError: Error, Equatable, Sendable, CustomStringConvertibl
 
         public static let invalidDiskIdNotFound = Code(rawValue: "InvalidDiskId.NotFound")
         public static let invalidSnapshotIdNotFound = Code(rawValue: "InvalidSnapshotId.NotFound")
+        public static let invalidSnapshotGroupNotFound = Code(rawValue: "InvalidSnapshotGroupId.NotFound")
         public static let invalidPoolNotFound = Code(rawValue: "InvalidPoolName.NotFound")
         public static let incorrectDiskStatus = Code(rawValue: "IncorrectDiskStatus")
         public static let incorrectSnapshotStatus = Code(rawValue: "IncorrectSnapshotStatus")

@@ -129,6 +129,17 @@ public final class Catalog: Sendable {
                 CREATE UNIQUE INDEX snapshot_lv ON snapshot(lvUuid) WHERE lvUuid IS NOT NULL;
                 """)
         }
+        migrator.registerMigration("v3-groups") { db in
+            try db.create(table: "snapshotGroup") { table in
+                table.primaryKey("id", .text)
+                table.column("name", .text).notNull()
+                table.column("description", .text).notNull()
+                table.column("createdAt", .datetime).notNull()
+                table.column("status", .text).notNull()
+                table.column("holdWindowMicroseconds", .integer).notNull()
+                table.column("diskIds", .text).notNull()
+            }
+        }
         return migrator
     }
 }

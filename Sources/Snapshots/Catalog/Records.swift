@@ -97,6 +97,29 @@ public struct SnapshotRecord: Codable, Sendable, Equatable, FetchableRecord, Per
     }
 }
 
+/// Snapshots of several disks taken at one instant (ECS snapshot-consistent group).
+public struct SnapshotGroupRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "snapshotGroup"
+
+    public enum Status: String, Codable, Sendable {
+        /// Its snapshots are being taken.
+        case progressing
+        case accomplished
+        /// Interrupted (a crash, the deadline): no snapshot of it was kept.
+        case failed
+    }
+
+    public var id: String
+    public var name: String
+    public var description: String
+    public var createdAt: Date
+    public var status: Status
+    /// From the first hold to the last release, in microseconds.
+    public var holdWindowMicroseconds: Int64
+    /// The disks, in the order they were given (a JSON array in the catalog).
+    public var diskIds: [String]
+}
+
 /// A multi-step operation in flight, written before the kernel is touched so
 /// that `recover` can finish or undo it after a crash.
 public struct IntentRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {

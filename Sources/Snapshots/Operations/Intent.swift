@@ -3,6 +3,8 @@ import Foundation
 /// The multi-step operations that leave an intent behind while they run.
 enum IntentOperation: String, Codable {
     case createDisk, cloneDisk, createSnapshot, resetDisk, deleteDisk, deleteSnapshot
+    /// One member of a snapshot group; the group's members in one pool commit together.
+    case createGroupSnapshot
     /// LVM's: recovery asks LVM what exists rather than a pool's transaction id.
     case lvmCreateSnapshot, lvmCloneDisk, lvmResetDisk, lvmDeleteDisk, lvmDeleteSnapshot
 
@@ -12,7 +14,7 @@ enum IntentOperation: String, Codable {
     /// are undone (the device deleted) when a crash stops them short of it.
     var allocatesThinDevice: Bool {
         switch self {
-        case .createDisk, .cloneDisk, .createSnapshot, .resetDisk: true
+        case .createDisk, .cloneDisk, .createSnapshot, .resetDisk, .createGroupSnapshot: true
         case .deleteDisk, .deleteSnapshot: false
         case .lvmCreateSnapshot, .lvmCloneDisk, .lvmResetDisk, .lvmDeleteDisk, .lvmDeleteSnapshot: false
         }
@@ -35,6 +37,7 @@ struct IntentPayload: Codable, Equatable {
     var lvUuid: String?
     var newLogicalVolume: String?
     var deferred: Bool?
+    var groupId: String?
 }
 
 /// Named points where the test suite can kill dmsnap (`DMSNAP_CRASH_AT=NAME`)

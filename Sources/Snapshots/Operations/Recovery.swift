@@ -7,6 +7,8 @@ public struct RecoveryReport: Sendable {
     public var resumedDevices: [String] = []
     public var finished: [String] = []
     public var undone: [String] = []
+    /// Holds of a snapshot group whose holder and guardian both died.
+    public var releasedHolds: [String] = []
 }
 
 extension SnapshotService {
@@ -25,6 +27,7 @@ extension SnapshotService {
     @discardableResult
     func recoverLocked() throws -> RecoveryReport {
         var report = RecoveryReport()
+        report.releasedHolds = releaseAbandonedHolds()
         report.resumedDevices = try resumeSuspendedDevices()
         let intents = try catalog.read { db in try IntentRecord.order(Column("id")).fetchAll(db) }
         for intent in intents {
@@ -68,14 +71,28 @@ extension SnapshotService {
                     """)
             }
         }
+        try settleInterruptedGroups()
         return report
+    }
+
+    /// A group still "progressing" after its intents are settled was
+    /// interrupted: it is accomplished if every disk got its snapshot (the
+    /// commit comes only after a clean release), otherwise failed.
+    private func settleInterruptedGroups() throws {
+        try catalog.write { db in
+            for var group in try SnapshotGroupRecord.filter(Column("status") == SnapshotGroupRecord.Status.progressing.rawValue).fetchAll(db) {
+                let members = try SnapshotRecord.filter(Column("groupId") == group.id).fetchCount(db)
+                group.status = members == group.diskIds.count ? .accomplished : .failed
+                try group.update(db)
+            }
+        }
     }
 
     private func rollForward(_ operation: IntentOperation, intent: IntentRecord, payload: IntentPayload, pool: PoolRecord) throws {
         switch operation {
         case .createDisk, .cloneDisk:
             _ = try finishDiskCreation(intent, payload: payload, pool: pool)
-        case .createSnapshot:
+        case .createSnapshot, .createGroupSnapshot:
             _ = try finishSnapshotCreation(intent, payload: payload, pool: pool)
         case .resetDisk:
             try finishReset(intent, payload: payload, pool: pool)

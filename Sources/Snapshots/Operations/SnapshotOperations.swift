@@ -91,7 +91,7 @@ extension SnapshotService {
         let snapshot = SnapshotRecord(id: payload.id, name: payload.name, description: payload.description, diskId: diskId,
                                       poolName: pool.name, thinId: thinId, sourceDiskSizeBytes: payload.sizeBytes,
                                       createdAt: intent.createdAt, modifiedAt: intent.createdAt,
-                                      retentionDays: payload.retentionDays, groupId: nil,
+                                      retentionDays: payload.retentionDays, groupId: payload.groupId,
                                       holdWindowMicroseconds: payload.holdWindowMicroseconds)
         try catalog.write { db in
             try snapshot.insert(db)

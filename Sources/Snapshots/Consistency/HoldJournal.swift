@@ -1,0 +1,81 @@
+import Foundation
+
+/// What a group holds, written to /run/dmsnap before the first hold so that
+/// the guardian, or `dmsnap recover` after a crash of both, can release it.
+/// /run is a tmpfs: a reboot releases everything anyway and clears the journal.
+public struct HoldJournal: Codable, Sendable, Equatable {
+    public static let directory = "/run/dmsnap"
+
+    public var holds: [FreezePlan.Hold]
+    /// The process that holds them.
+    public var holderPID: Int32
+    /// When the guardian releases everything whether or not the holder is done.
+    public var deadline: Date
+
+    /// Writes the journal (0600, never through a symlink) and returns its path.
+    func write(directory: String = Self.directory) throws -> String {
+        try Self.prepareDirectory(directory)
+        let path = "\(directory)/hold-\(holderPID).json"
+        let data = try JSONEncoder().encode(self)
+        unlink(path)
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw Self.failure("create", path) }
+        defer { close(descriptor) }
+        let written = data.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
+        guard written == data.count, fsync(descriptor) == 0 else { throw Self.failure("write", path) }
+        return path
+    }
+
+    static func read(_ path: String) throws -> HoldJournal {
+        let descriptor = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        guard descriptor >= 0 else { throw failure("open", path) }
+        let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+        return try JSONDecoder().decode(HoldJournal.self, from: handle.readDataToEndOfFile())
+    }
+
+    /// Journals left behind: their holder and its guardian both died.
+    static func leftovers(directory: String = Self.directory) -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        return names.filter { $0.hasPrefix("hold-") && $0.hasSuffix(".json") }.sorted().map { "\(directory)/\($0)" }
+    }
+
+    /// /run/dmsnap, 0700 and owned by root; a symlink or someone else's directory is refused.
+    static func prepareDirectory(_ directory: String) throws {
+        if mkdir(directory, 0o700) != 0 && errno != EEXIST { throw failure("create", directory) }
+        var status = stat()
+        guard lstat(directory, &status) == 0, status.st_mode & S_IFMT == S_IFDIR, status.st_uid == geteuid() else {
+            throw SnapshotsError(.internalError, "\(directory) is a symlink, not a directory, or not owned by root; remove it")
+        }
+    }
+
+    private static func failure(_ what: String, _ path: String) -> SnapshotsError {
+        SnapshotsError(.internalError, "cannot \(what) \(path): \(String(cString: strerror(errno)))")
+    }
+}
+
+extension FreezePlan.Hold: Codable {
+    private enum CodingKeys: String, CodingKey { case kind, device, mountPoint, lockfs }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let device = try container.decode(String.self, forKey: .device)
+        switch try container.decode(String.self, forKey: .kind) {
+        case "freeze": self = .freezeFilesystem(mountPoint: try container.decode(String.self, forKey: .mountPoint), device: device)
+        default: self = .suspend(device: device, lockfs: try container.decode(Bool.self, forKey: .lockfs))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        switch self {
+        case .freezeFilesystem(let mountPoint, let device):
+            try container.encode("freeze", forKey: .kind)
+            try container.encode(mountPoint, forKey: .mountPoint)
+            try container.encode(device, forKey: .device)
+        case .suspend(let device, let lockfs):
+            try container.encode("suspend", forKey: .kind)
+            try container.encode(device, forKey: .device)
+            try container.encode(lockfs, forKey: .lockfs)
+        }
+    }
+}

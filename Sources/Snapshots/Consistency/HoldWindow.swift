@@ -1,0 +1,91 @@
+import DeviceMapper
+import Foundation
+
+/// How a group's hold went.
+struct HoldWindow {
+    var outcome: Guardian.Outcome
+    /// From the first hold taken to the last released.
+    var microseconds: Int64
+    var failure: String? {
+        if case .failed(let reason) = outcome { return reason }
+        return nil
+    }
+}
+
+extension SnapshotService {
+    /// Takes every hold of `plan`, runs `body`, and releases every hold taken,
+    /// in reverse, whatever happened. Meanwhile a guardian watches with the
+    /// deadline, memory is locked (nothing may be paged in from a device that
+    /// is held), and the signals a user sends are blocked until the release.
+    func hold(_ plan: FreezePlan, deadline timeout: Duration, during body: () throws -> Void) throws -> HoldWindow {
+        let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
+        let journal = HoldJournal(holds: plan.holds, holderPID: getpid(), deadline: Date().addingTimeInterval(seconds))
+        let path = try journal.write()
+        let guardian: Guardian
+        do { guardian = try Guardian.start(journalPath: path) } catch {
+            unlink(path)
+            throw error
+        }
+        var blocked = sigset_t(), previous = sigset_t()
+        sigemptyset(&blocked)
+        for signalNumber in [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP] { sigaddset(&blocked, signalNumber) }
+        pthread_sigmask(SIG_BLOCK, &blocked, &previous)
+        mlockall(Int32(MCL_CURRENT | MCL_FUTURE))
+        defer {
+            munlockall()
+            pthread_sigmask(SIG_SETMASK, &previous, nil)
+        }
+
+        let clock = ContinuousClock()
+        let start = clock.now
+        var taken: [FreezePlan.Hold] = []
+        var failure: String?
+        do {
+            for hold in plan.holds {
+                try take(hold)
+                taken.append(hold)
+            }
+            try body()
+        } catch {
+            failure = "\(error)"
+        }
+        var released = true
+        for hold in taken.reversed() {
+            do { try release(hold) } catch {
+                released = false
+                failure = failure ?? "\(error)"
+            }
+        }
+        let elapsed = clock.now - start
+        let outcome = guardian.finish(released: released)
+        return HoldWindow(outcome: failure.map { .failed($0) } ?? outcome, microseconds: elapsed.microseconds)
+    }
+
+    private func take(_ hold: FreezePlan.Hold) throws {
+        switch hold {
+        case .freezeFilesystem(let mountPoint, _): try FilesystemFreeze.freeze(mountPoint)
+        case .suspend(let device, let lockfs): try deviceMapper.suspend(device, options: lockfs ? [] : [.skipLockfs])
+        }
+    }
+
+    private func release(_ hold: FreezePlan.Hold) throws {
+        switch hold {
+        case .freezeFilesystem(let mountPoint, _): try FilesystemFreeze.thaw(mountPoint)
+        case .suspend(let device, _): try deviceMapper.resume(device)
+        }
+    }
+
+    /// Releases what a holder and its guardian both left behind (found in
+    /// /run/dmsnap), unless that holder is still alive.
+    func releaseAbandonedHolds() -> [String] {
+        var released: [String] = []
+        for path in HoldJournal.leftovers() {
+            guard let journal = try? HoldJournal.read(path) else { continue }
+            if kill(journal.holderPID, 0) == 0 || errno == EPERM { continue }
+            if Guardian.release(journal, path, deviceMapper: deviceMapper) {
+                released += journal.holds.map(\.release)
+            }
+        }
+        return released
+    }
+}
