@@ -22,6 +22,8 @@ struct DMSnap: ParsableCommand {
             SnapshotCommand.self, RollbackCommand.self, CloneCommand.self, ActivateCommand.self, RecoverCommand.self, DMCommand.self,
             CreateDiskVerb.self, DescribeDisksVerb.self, DeleteDiskVerb.self, CreateSnapshotVerb.self, DescribeSnapshotsVerb.self,
             DeleteSnapshotVerb.self, ModifySnapshotAttributeVerb.self, ResetDiskVerb.self, ResetDisksVerb.self,
+            GroupCommand.self, CreateSnapshotGroupVerb.self, DescribeSnapshotGroupsVerb.self, DeleteSnapshotGroupVerb.self,
+            GuardianCommand.self,
         ]
     )
 }

@@ -33,10 +33,11 @@ struct RecoverCommand: ParsableCommand {
     func run() throws {
         try Everyday.run(json: false) {
             let report = try global.service().recover()
+            for hold in report.releasedHolds { print("released: \(hold) (a snapshot group's holder and guardian died)") }
             for device in report.resumedDevices { print("resumed \(device)") }
             for operation in report.finished { print("finished \(operation)") }
             for operation in report.undone { print("undid \(operation)") }
-            if report.resumedDevices.isEmpty && report.finished.isEmpty && report.undone.isEmpty {
+            if report.resumedDevices.isEmpty && report.finished.isEmpty && report.undone.isEmpty && report.releasedHolds.isEmpty {
                 print("Nothing to recover.")
             }
         }

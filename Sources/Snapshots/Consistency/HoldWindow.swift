@@ -22,7 +22,7 @@ extension SnapshotService {
         let journal = HoldJournal(holds: plan.holds, holderPID: getpid(), deadline: Date().addingTimeInterval(seconds))
         let path = try journal.write()
         let guardian: Guardian
-        do { guardian = try Guardian.start(journalPath: path) } catch {
+        do { guardian = try Guardian.start(journalPath: path, executable: guardianExecutable) } catch {
             unlink(path)
             throw error
         }

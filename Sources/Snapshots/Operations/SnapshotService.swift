@@ -14,12 +14,18 @@ public final class SnapshotService: Sendable {
 
     /// `lvmScope`: the volume groups whose LVs are disks; by default
     /// `DMSNAP_LVM_VOLUME_GROUPS`, else all.
-    public init(stateDirectory: String, deviceMapper: DeviceMapper = DeviceMapper(), lvmScope: LVMScope? = nil) throws {
+    /// The dmsnap binary that runs the guardian of a snapshot group.
+    let guardianExecutable: String
+
+    /// `guardianExecutable`: this process's own binary, unless it is not dmsnap (a test).
+    public init(stateDirectory: String, deviceMapper: DeviceMapper = DeviceMapper(), lvmScope: LVMScope? = nil,
+                guardianExecutable: String = "/proc/self/exe") throws {
         guard geteuid() == 0 else {
             throw SnapshotsError(.invalidParameter, "dmsnap must run as root (it changes device-mapper devices); try sudo")
         }
         self.stateDirectory = stateDirectory
         self.deviceMapper = deviceMapper
+        self.guardianExecutable = guardianExecutable
         self.lvmScope = try lvmScope ?? LVMScope.fromEnvironment()
         catalog = try Catalog(stateDirectory: stateDirectory)
     }

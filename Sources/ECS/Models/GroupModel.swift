@@ -1,0 +1,85 @@
+import Foundation
+import Snapshots
+
+/// A SnapshotGroup object as DescribeSnapshotGroups returns it.
+public struct ECSSnapshotGroup: Encodable, Sendable {
+    public struct Member: Encodable, Sendable {
+        public var SnapshotId: String
+        public var SourceDiskId: String
+        public var SourceDiskType: String
+        public var Progress: String
+        public var Available: Bool
+        public var InstantAccess: Bool
+    }
+
+    public struct MemberList: Encodable, Sendable {
+        public var Snapshot: [Member]
+    }
+
+    public var SnapshotGroupId: String
+    public var Name: String
+    public var Description: String
+    public var Status: String
+    public var ProgressStatus: String
+    public var CreationTime: String
+    public var InstanceId: String
+    public var Snapshots: MemberList
+    /// dmsnap's: how long the group's I/O was held, in milliseconds.
+    public var HoldWindowMs: Double
+
+    public init(_ group: SnapshotGroupRecord, snapshots: [SnapshotRecord], instanceId: String) {
+        SnapshotGroupId = group.id
+        Name = group.name
+        Description = group.description
+        Status = group.status.rawValue
+        ProgressStatus = group.status == .accomplished ? "Accomplished" : group.status == .failed ? "Failed" : "Progressing"
+        CreationTime = ECSTimestamp.string(group.createdAt)
+        InstanceId = instanceId
+        Snapshots = MemberList(Snapshot: snapshots.map {
+            Member(SnapshotId: $0.id, SourceDiskId: $0.diskId, SourceDiskType: "data", Progress: "100%",
+                   Available: true, InstantAccess: true)
+        })
+        HoldWindowMs = Double(group.holdWindowMicroseconds) / 1000
+    }
+}
+
+extension ECSResponse {
+    public struct CreatedGroup: Encodable {
+        public var RequestId: String
+        public var SnapshotGroupId: String
+        /// dmsnap's: the measured hold window, in milliseconds.
+        public var HoldWindowMs: Double
+        public init(RequestId: String, SnapshotGroupId: String, HoldWindowMs: Double) {
+            self.RequestId = RequestId
+            self.SnapshotGroupId = SnapshotGroupId
+            self.HoldWindowMs = HoldWindowMs
+        }
+    }
+
+    /// `--DryRun true`: the freeze plan, step by step, instead of a group.
+    public struct GroupPlan: Encodable {
+        public var RequestId: String
+        public var DryRun: Bool
+        public var Holds: [String]
+        public var Releases: [String]
+        public init(RequestId: String, plan: FreezePlan) {
+            self.RequestId = RequestId
+            DryRun = true
+            Holds = plan.holds.map(\.description)
+            Releases = plan.holds.reversed().map(\.release)
+        }
+    }
+
+    public struct SnapshotGroupList: Encodable {
+        public var SnapshotGroup: [ECSSnapshotGroup]
+    }
+
+    public struct DescribeSnapshotGroups: Encodable {
+        public var RequestId: String
+        public var SnapshotGroups: SnapshotGroupList
+        public init(RequestId: String, groups: [ECSSnapshotGroup]) {
+            self.RequestId = RequestId
+            SnapshotGroups = SnapshotGroupList(SnapshotGroup: groups)
+        }
+    }
+}
