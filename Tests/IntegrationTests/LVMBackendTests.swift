@@ -239,6 +239,46 @@ struct LVMBackendTests {
         try fixture.checkAgreement()
     }
 
+    @Test(.enabled(if: Rig.enabled))
+    func aGroupOfLVsWithTheirOwnFilesystemsNeedsAKernelThatNestsFreezes() throws {
+        let fixture = try Fixture()
+        defer {
+            _ = try? Rig.shell("umount /tmp/\(fixture.volumeGroup)-a /tmp/\(fixture.volumeGroup)-b 2>/dev/null; true")
+            fixture.close()
+        }
+        let vg = fixture.volumeGroup
+        try Rig.shell("""
+            lvcreate -qq --type thin -V 64M --thinpool pool -n data2 \(vg) && udevadm settle && \
+            for lv in data data2; do mkfs.ext4 -q /dev/\(vg)/$lv; done && mkdir -p /tmp/\(vg)-a /tmp/\(vg)-b && \
+            mount /dev/\(vg)/data /tmp/\(vg)-a && mount /dev/\(vg)/data2 /tmp/\(vg)-b && \
+            echo a > /tmp/\(vg)-a/f && echo b > /tmp/\(vg)-b/f
+            """)
+        let disks = [try fixture.disk("data").record.id, try fixture.disk("data2").record.id]
+        let plan = try fixture.service.createSnapshotGroup(diskIds: disks, name: "both", dryRun: true).plan
+        #expect(plan.holds.count == 2 && plan.holds.allSatisfy { if case .freezeFilesystem = $0 { true } else { false } },
+                "LVs are held by freezing their filesystems, never by suspending them: \(plan.holds)")
+        let lvsBefore = try Rig.shell("lvs --noheadings -o lv_uuid \(vg) | sort")
+        if ProcessInfo.processInfo.environment["DMSNAP_KERNEL"] == "6.1" {
+            #expect { try fixture.service.createSnapshotGroup(diskIds: disks, name: "both") } throws: { error in
+                let error = error as? SnapshotsError
+                return error?.code == .unsupportedDisk && error?.message.contains("EBUSY") == true
+            }
+            #expect(try Rig.shell("lvs --noheadings -o lv_uuid \(vg) | sort") == lvsBefore, "nothing kept")
+            #expect(try fixture.service.describeSnapshotGroups().first?.group.status == .failed)
+        } else {
+            let result = try fixture.service.createSnapshotGroup(diskIds: disks, name: "both")
+            #expect(result.group?.status == .accomplished && result.snapshots.count == 2)
+            for snapshot in result.snapshots {
+                let clone = try fixture.service.cloneDisk(fromSnapshot: snapshot.id, name: nil)
+                try Rig.shell("udevadm settle; fsck.ext4 -fn /dev/\(vg)/\(clone.logicalVolume ?? "?") >/dev/null")
+            }
+        }
+        // Released either way: the filesystems take writes.
+        try Rig.shell("echo again > /tmp/\(vg)-a/f && echo again > /tmp/\(vg)-b/f && sync")
+        try Rig.shell("umount /tmp/\(vg)-a /tmp/\(vg)-b")
+        try fixture.checkAgreement()
+    }
+
     @Test(.enabled(if: Rig.enabled), arguments: [
         "lvmCreateSnapshot.afterIntent", "lvmCreateSnapshot.afterCreate",
         "lvmResetDisk.afterIntent", "lvmResetDisk.afterCopy", "lvmResetDisk.afterMerge",

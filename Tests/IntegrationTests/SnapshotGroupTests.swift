@@ -137,7 +137,9 @@ struct SnapshotGroupTests {
         try volume.startWriter()
         var groups: [String] = []
         for index in 1...20 {
-            let result = try volume.service.createSnapshotGroup(diskIds: volume.disks.map(\.id), name: "g\(index)")
+            // A generous deadline: under TCG on a loaded host a hold can take seconds.
+            let result = try volume.service.createSnapshotGroup(diskIds: volume.disks.map(\.id), name: "g\(index)",
+                                                                freezeTimeout: .seconds(60))
             let group = try #require(result.group)
             #expect(group.status == .accomplished && result.snapshots.count == 3 && group.holdWindowMicroseconds > 0)
             groups.append(group.id)

@@ -48,8 +48,12 @@ public struct FreezePlan: Sendable, Equatable {
     ///   - mounts: mounted filesystems by device number.
     ///   - dmNames: the dm name of each dm device (`dm-3` → `dmsnap-d-…`): dm
     ///     calls take names, sysfs gives kernel names.
+    ///   - suspendDisks: false for LVM volumes, which LVM suspends itself while
+    ///     it snapshots them (it resumes a volume it finds suspended, so dmsnap
+    ///     must not); their filesystems are frozen instead, and a volume that
+    ///     has none and nothing held above it cannot be held at all.
     public static func plan(disks: [HolderGraph.Device], graph: HolderGraph, mounts: [DeviceNumber: String],
-                            dmNames: [String: String]) throws -> FreezePlan {
+                            dmNames: [String: String], suspendDisks: Bool = true) throws -> FreezePlan {
         let group = Set(disks)
         let above = disks.reduce(into: Set<HolderGraph.Device>()) { $0.formUnion(graph.above($1)) }.subtracting(group)
         let beneath = disks.reduce(into: Set<HolderGraph.Device>()) { $0.formUnion(graph.below($1)) }
@@ -74,7 +78,18 @@ public struct FreezePlan: Sendable, Equatable {
                                                : .freezeFilesystem(mountPoint: mountPoint, device: "/dev/\(device.name)"))
         }
         for disk in disks {
-            holds.append(.suspend(device: dmNames[disk.name] ?? disk.name, lockfs: mounts[disk.number] != nil))
+            let name = dmNames[disk.name] ?? disk.name
+            if suspendDisks {
+                holds.append(.suspend(device: name, lockfs: mounts[disk.number] != nil))
+            } else if let mountPoint = mounts[disk.number] {
+                holds.append(.freezeFilesystem(mountPoint: mountPoint, device: "/dev/mapper/\(name)"))
+            } else if !graph.above(disk).contains(where: { mounts[$0.number] != nil }) {
+                throw SnapshotsError(.unsupportedDisk, """
+                    nothing can hold \(name) for the instant of the group: it carries no mounted filesystem and no \
+                    mounted volume stands on it, and LVM volumes cannot be held by suspending them (LVM resumes them); \
+                    mount its filesystem, or snapshot it alone
+                    """)
+            }
         }
         return FreezePlan(holds: holds)
     }

@@ -34,7 +34,10 @@ extension SnapshotService {
         }
         return try mutating {
             let disks = try groupDisks(diskIds, excluding: excluding)
-            let (plan, active) = try freezePlan(for: disks)
+            if disks.first?.backend == .lvm {
+                return try createLVMGroup(disks, name: name, description: description, freezeTimeout: freezeTimeout, dryRun: dryRun)
+            }
+            let (plan, active) = try freezePlan(for: disks.map { ($0, try deviceMapper.info(KernelNames.volume($0.id))?.number) })
             if dryRun { return SnapshotGroupResult(plan: plan, group: nil, snapshots: []) }
             return try takeGroup(disks, active: active, plan: plan, name: name, description: description, freezeTimeout: freezeTimeout)
         }
@@ -46,29 +49,30 @@ extension SnapshotService {
         if diskIds.isEmpty {
             for id in excluding { _ = try disk(id) }
             disks = try catalog.read { db in try DiskRecord.order(Column("createdAt"), Column("id")).fetchAll(db) }
-                .filter { !excluding.contains($0.id) && $0.backend == .native }
+                .filter { !excluding.contains($0.id) && $0.backend == .native && $0.missingSince == nil }
         } else {
             disks = try diskIds.filter { seen.insert($0).inserted }.map { try disk($0) }
         }
         guard !disks.isEmpty else { throw SnapshotsError(.invalidParameter, "the group has no disk") }
-        if let lvm = disks.first(where: { $0.backend == .lvm }) {
+        if Set(disks.map(\.backend)).count > 1 {
             throw SnapshotsError(.unsupportedDisk, """
-                disk \(lvm.id) (\(lvm.lvm?.qualifiedName ?? lvm.name)) is an LVM volume: snapshot groups of LVM volumes \
-                are not supported yet; take native disks, or snapshot the LV alone with CreateSnapshot
+                a group takes native disks or LVM volumes, not both: \
+                \(disks.filter { $0.backend == .lvm }.map { $0.lvm?.qualifiedName ?? $0.id }.joined(separator: ", ")) \
+                are LVM volumes
                 """)
         }
         return disks
     }
 
-    /// The plan over the disks that are active; an inactive disk has no I/O to hold.
-    private func freezePlan(for disks: [DiskRecord]) throws -> (FreezePlan, [DiskRecord]) {
+    /// The plan over the disks that are active (have a device number); an
+    /// inactive disk has no I/O to hold.
+    func freezePlan(for disks: [(DiskRecord, DeviceNumber?)], suspendDisks: Bool = true) throws -> (FreezePlan, [DiskRecord]) {
         let graph = try HolderGraph.read()
         var devices: [HolderGraph.Device] = []
         var active: [DiskRecord] = []
-        for disk in disks {
-            guard let info = try deviceMapper.info(KernelNames.volume(disk.id)) else { continue }
-            guard let device = graph.device(info.number) else {
-                throw SnapshotsError(.internalError, "disk \(disk.id) (\(info.number)) is not in /sys/class/block")
+        for case let (disk, number?) in disks {
+            guard let device = graph.device(number) else {
+                throw SnapshotsError(.internalError, "disk \(disk.id) (\(number)) is not in /sys/class/block")
             }
             devices.append(device)
             active.append(disk)
@@ -79,16 +83,38 @@ extension SnapshotService {
                 .trimmingCharacters(in: .whitespacesAndNewlines)
         }
         let mounts = MountTable.current().entries.reduce(into: [DeviceNumber: String]()) { $0[$1.device] = $0[$1.device] ?? $1.mountPoint }
-        return (try FreezePlan.plan(disks: devices, graph: graph, mounts: mounts, dmNames: dmNames), active)
+        return (try FreezePlan.plan(disks: devices, graph: graph, mounts: mounts, dmNames: dmNames, suspendDisks: suspendDisks), active)
+    }
+
+    /// Records a new group as progressing, before anything is held.
+    func beginGroup(_ disks: [DiskRecord], name: String?, description: String) throws -> SnapshotGroupRecord {
+        let groupId = newResourceID(.snapshotGroup)
+        let group = SnapshotGroupRecord(id: groupId, name: name ?? groupId, description: description, createdAt: Date(),
+                                        status: .progressing, holdWindowMicroseconds: 0, diskIds: disks.map(\.id))
+        try catalog.write { db in try group.insert(db) }
+        return group
+    }
+
+    func endGroup(_ group: SnapshotGroupRecord, status: SnapshotGroupRecord.Status, window: HoldWindow) throws -> SnapshotGroupRecord {
+        var ended = group
+        ended.status = status
+        ended.holdWindowMicroseconds = window.microseconds
+        try catalog.write { [ended] db in try ended.update(db) }
+        return ended
+    }
+
+    /// The error for a group whose hold did not end cleanly.
+    func groupFailure(_ group: SnapshotGroupRecord, _ window: HoldWindow, timeout: Duration) -> SnapshotsError {
+        let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
+        return SnapshotsError(.kernel, window.outcome == .deadlinePassed
+            ? "group \(group.id) failed: the freeze deadline of \(seconds) s passed before every snapshot was taken, so the guardian released the disks; no snapshot was kept"
+            : "group \(group.id) failed: \(window.failure ?? "the guardian failed"); no snapshot was kept")
     }
 
     private func takeGroup(_ disks: [DiskRecord], active: [DiskRecord], plan: FreezePlan, name: String?, description: String,
                            freezeTimeout: Duration) throws -> SnapshotGroupResult {
-        let groupId = newResourceID(.snapshotGroup)
+        let group = try beginGroup(disks, name: name, description: description)
         var members: [(intent: IntentRecord, payload: IntentPayload, pool: PoolRecord)] = []
-        let group = SnapshotGroupRecord(id: groupId, name: name ?? groupId, description: description, createdAt: Date(),
-                                        status: .progressing, holdWindowMicroseconds: 0, diskIds: disks.map(\.id))
-        try catalog.write { db in try group.insert(db) }
         // Every catalog write and every check comes before the first hold.
         for (index, disk) in disks.enumerated() {
             let pool = try pool(named: disk.poolName)
@@ -96,7 +122,7 @@ extension SnapshotService {
             var payload = IntentPayload(id: newResourceID(.snapshot), name: "\(group.name)-\(index + 1)", diskId: disk.id,
                                         sizeBytes: disk.sizeBytes)
             payload.oldThinId = disk.thinId
-            payload.groupId = groupId
+            payload.groupId = group.id
             let (intent, _) = try beginIntent(.createGroupSnapshot, pool: pool, payload: payload)
             members.append((intent, try JSONDecoder().decode(IntentPayload.self, from: intent.payload), pool))
         }
@@ -110,16 +136,8 @@ extension SnapshotService {
         }
         guard window.outcome == .clean else {
             for member in members { try? rollBackGroupMember(member.intent, payload: member.payload, pool: member.pool) }
-            try catalog.write { db in
-                var failed = group
-                failed.status = .failed
-                failed.holdWindowMicroseconds = window.microseconds
-                try failed.update(db)
-            }
-            let seconds = Double(freezeTimeout.components.seconds) + Double(freezeTimeout.components.attoseconds) / 1e18
-            throw SnapshotsError(.kernel, window.outcome == .deadlinePassed
-                ? "group \(groupId) failed: the freeze deadline of \(seconds) s passed before every snapshot was taken, so the guardian released the disks; no snapshot was kept"
-                : "group \(groupId) failed: \(window.failure ?? "the guardian failed"); no snapshot was kept")
+            _ = try endGroup(group, status: .failed, window: window)
+            throw groupFailure(group, window, timeout: freezeTimeout)
         }
         // Commit each pool once: its members' messages all went before the release.
         var committed = Set<String>()
@@ -133,11 +151,7 @@ extension SnapshotService {
             payload.holdWindowMicroseconds = window.microseconds
             snapshots.append(try finishSnapshotCreation(member.intent, payload: payload, pool: member.pool))
         }
-        var finished = group
-        finished.status = .accomplished
-        finished.holdWindowMicroseconds = window.microseconds
-        try catalog.write { [finished] db in try finished.update(db) }
-        return SnapshotGroupResult(plan: plan, group: finished, snapshots: snapshots)
+        return SnapshotGroupResult(plan: plan, group: try endGroup(group, status: .accomplished, window: window), snapshots: snapshots)
     }
 
     private func rollBackGroupMember(_ intent: IntentRecord, payload: IntentPayload, pool: PoolRecord) throws {

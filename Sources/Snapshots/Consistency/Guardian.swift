@@ -20,6 +20,7 @@ public final class Guardian {
     }
 
     static let releasedByte = UInt8(ascii: "R")
+    static let holdingByte = UInt8(ascii: "H")
     static let readyByte = UInt8(ascii: "1")
     // Exit codes of the guardian process.
     static let exitClean: Int32 = 0
@@ -79,6 +80,13 @@ public final class Guardian {
 
     deinit { if toGuardian >= 0 { close(toGuardian) } }
 
+    /// Arms the deadline: called just before the first hold, so that starting
+    /// the guardian and locking memory do not eat into the window.
+    public func holding() {
+        var byte = Self.holdingByte
+        _ = write(toGuardian, &byte, 1)
+    }
+
     /// Tells the guardian whether everything is released and waits for it to
     /// end. Not released, it releases what is left itself, as if the holder had died.
     public func finish(released: Bool) -> Outcome {
@@ -113,18 +121,26 @@ public final class Guardian {
         _ = write(1, &ready, 1)
         close(1)
         var poll = pollfd(fd: 0, events: Int16(POLLIN), revents: 0)
+        // The journal's deadline is a length of time, counted from the holder's "H".
+        let window = journal.deadline.timeIntervalSince(journal.written)
+        var deadline: Date?
         while true {
-            let remaining = journal.deadline.timeIntervalSinceNow
+            let remaining = deadline?.timeIntervalSinceNow ?? 60
             if remaining <= 0 { return release(journal, journalPath) ? exitDeadline : exitReleaseFailed }
             let ready = Glibc.poll(&poll, 1, Int32(min(remaining * 1000, 60_000)) + 1)
             if ready < 0 && errno == EINTR { continue }
             guard ready > 0 else { continue }
             var byte: UInt8 = 0
-            if read(0, &byte, 1) == 1 && byte == releasedByte {
+            let count = read(0, &byte, 1)
+            if count == 1 && byte == holdingByte {
+                deadline = Date().addingTimeInterval(window)
+                continue
+            }
+            if count == 1 && byte == releasedByte {
                 unlink(journalPath)
                 return exitClean
             }
-            // End of file: the holder died holding.
+            // End of file: the holder died, perhaps holding.
             return release(journal, journalPath) ? exitHolderDied : exitReleaseFailed
         }
     }

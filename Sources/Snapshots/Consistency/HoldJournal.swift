@@ -9,7 +9,9 @@ public struct HoldJournal: Codable, Sendable, Equatable {
     public var holds: [FreezePlan.Hold]
     /// The process that holds them.
     public var holderPID: Int32
-    /// When the guardian releases everything whether or not the holder is done.
+    /// When the journal was written, and the deadline as of then: the
+    /// guardian allows the same length of time from the first hold.
+    public var written = Date()
     public var deadline: Date
 
     /// Writes the journal (0600, never through a symlink) and returns its path.

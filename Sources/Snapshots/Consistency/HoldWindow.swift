@@ -36,6 +36,7 @@ extension SnapshotService {
             pthread_sigmask(SIG_SETMASK, &previous, nil)
         }
 
+        guardian.holding()
         let clock = ContinuousClock()
         let start = clock.now
         var taken: [FreezePlan.Hold] = []

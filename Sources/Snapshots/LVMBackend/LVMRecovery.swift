@@ -11,6 +11,10 @@ extension SnapshotService {
         try withLVM { session in
             let inventory = try lvm { try LVMInventory.read(session) }
             switch operation {
+            case .lvmCreateSnapshot where payload.groupId != nil:
+                // A group member: the group was interrupted, so none of it is kept.
+                removeLVMGroupMembers([(intent, payload)], session: session)
+                return false
             case .lvmCreateSnapshot:
                 if let created = inventory.volumes.first(where: { LVMInventory.taggedID($0, kind: .snapshot) == payload.id }) {
                     _ = try finishLVMSnapshotCreation(intent, payload: payload, origin: created, created: created)
