@@ -150,9 +150,10 @@ struct LVMBackendTests {
         try service.resetDisk(disk.record.id, toSnapshot: snapshot.id, deferred: true)
         #expect(try fixture.disk("data").resetPending, "DescribeDisks reports the pending rollback")
         #expect(try Rig.shell("cat \(mountPoint)/f") == "two\n", "nothing changes under a mounted filesystem")
-        #expect { try service.createSnapshot(diskId: disk.record.id, name: "blocked") } throws: { error in
-            (error as? SnapshotsError)?.code == .incorrectDiskStatus
-        }
+        // LVM refuses a snapshot of an origin with a merge pending (dmsnap's fast
+        // path leaves that check to LVM, the slow one makes it itself).
+        #expect(throws: SnapshotsError.self) { try service.createSnapshot(diskId: disk.record.id, name: "blocked") }
+        #expect(try service.describeSnapshots().map(\.id) == [snapshot.id])
 
         try Rig.shell("umount \(mountPoint) && lvchange -an -qq \(fixture.dataPath) && lvchange -ay -qq \(fixture.dataPath) && udevadm settle")
         #expect(try !fixture.disk("data").resetPending)

@@ -62,7 +62,9 @@ extension SnapshotService {
             for member in members {
                 var payload = member.payload
                 payload.holdWindowMicroseconds = window.microseconds
-                snapshots.append(try finishLVMSnapshotCreation(member.intent, payload: payload, origin: member.volume, created: nil))
+                snapshots.append(try finishLVMSnapshotCreation(member.intent, payload: payload, volumeGroup: member.volume.volumeGroup,
+                                                               poolName: member.volume.pool.map { "\(member.volume.volumeGroup)/\($0)" } ?? "",
+                                                               created: nil))
             }
             return SnapshotGroupResult(plan: plan, group: try endGroup(group, status: .accomplished, window: window), snapshots: snapshots)
         }

@@ -17,7 +17,8 @@ extension SnapshotService {
                 return false
             case .lvmCreateSnapshot:
                 if let created = inventory.volumes.first(where: { LVMInventory.taggedID($0, kind: .snapshot) == payload.id }) {
-                    _ = try finishLVMSnapshotCreation(intent, payload: payload, origin: created, created: created)
+                    _ = try finishLVMSnapshotCreation(intent, payload: payload, volumeGroup: created.volumeGroup,
+                                                      poolName: created.pool.map { "\(created.volumeGroup)/\($0)" } ?? "", created: created)
                     return true
                 }
             case .lvmCloneDisk:

@@ -10,51 +10,61 @@ extension SnapshotService {
     func createLVMSnapshot(_ disk: DiskRecord, name: String?, description: String, retentionDays: Int?,
                            usageLimit: PoolUsageLimit) throws -> SnapshotRecord {
         try withLVM { session in
-            let inventory = try discoverLVM(session)
-            let volume = try liveVolume(of: disk, in: inventory)
-            guard LVMInventory.role(of: volume) == .disk(thin: true) else {
-                throw SnapshotsError(.unsupportedDisk, """
-                    disk \(disk.id) (\(volume.qualifiedName)) is a thick LV (\(volume.layout.joined(separator: ","))), \
-                    not a thin volume; dmsnap snapshots thin LVs only. Move it into a thin pool with \
-                    `lvconvert --type thin --thinpool VG/POOL \(volume.qualifiedName)` (its data becomes a \
-                    read-only external origin), or copy it into a new thin LV
-                    """)
-            }
-            guard !volume.attributes.isMergingOrigin else {
-                throw SnapshotsError(.incorrectDiskStatus, "disk \(disk.id) (\(volume.qualifiedName)) has a rollback pending until its next activation")
-            }
-            if let pool = inventory.pool(of: volume) {
-                try usageLimit.check(pool: pool.qualifiedName, dataPercent: pool.dataPercent, metadataPercent: pool.metadataPercent)
-            }
+            let origin = try snapshotOrigin(disk, usageLimit: usageLimit, session: session)
             let id = newResourceID(.snapshot)
             var payload = IntentPayload(id: id, name: name ?? id, description: description, diskId: disk.id,
-                                        sizeBytes: volume.size, retentionDays: retentionDays)
-            let intent = try beginLVMIntent(.lvmCreateSnapshot, volume: volume, payload: payload)
+                                        sizeBytes: disk.sizeBytes, retentionDays: retentionDays)
+            let intent = try beginLVMIntent(.lvmCreateSnapshot, poolName: origin.poolName, payload: payload)
             CrashPoint.reach("lvmCreateSnapshot.afterIntent")
             let clock = ContinuousClock()
             let start = clock.now
-            try lvm {
-                try session.createThinSnapshot(try LVMName(logicalVolume: id), of: try Self.qualified(volume),
-                                               tags: [try LVMTag(id)])
-            }
+            try lvm { try session.createThinSnapshot(try LVMName(logicalVolume: id), of: origin.name, tags: [try LVMTag(id)]) }
             // LVM suspends the origin inside lvcreate; the whole call bounds the hold window.
             payload.holdWindowMicroseconds = (clock.now - start).microseconds
             CrashPoint.reach("lvmCreateSnapshot.afterCreate")
             // Not read back: the next discovery learns the new LV's UUID from its
             // tag, which saves a second liblvm2cmd start and report here.
-            return try finishLVMSnapshotCreation(intent, payload: payload, origin: volume, created: nil)
+            return try finishLVMSnapshotCreation(intent, payload: payload, volumeGroup: origin.name.volumeGroup.value,
+                                                 poolName: origin.poolName, created: nil)
         }
     }
 
+    /// The LV to snapshot, checked: from the kernel when it is active (a few
+    /// ioctls), else from LVM's report after discovery.
+    private func snapshotOrigin(_ disk: DiskRecord, usageLimit: PoolUsageLimit,
+                                session: LVMSession) throws -> (name: LVMQualifiedName, poolName: String) {
+        if let kernel = LVMKernelView.read(disk, deviceMapper: deviceMapper), let locator = disk.lvm {
+            try usageLimit.check(pool: disk.poolName, dataPercent: kernel.dataPercent, metadataPercent: kernel.metadataPercent)
+            return (try lvm { try LVMQualifiedName(volumeGroup: locator.volumeGroup, logicalVolume: locator.logicalVolume) }, disk.poolName)
+        }
+        let inventory = try discoverLVM(session)
+        let volume = try liveVolume(of: disk, in: inventory)
+        guard LVMInventory.role(of: volume) == .disk(thin: true) else {
+            throw SnapshotsError(.unsupportedDisk, """
+                disk \(disk.id) (\(volume.qualifiedName)) is a thick LV (\(volume.layout.joined(separator: ","))), \
+                not a thin volume; dmsnap snapshots thin LVs only. Move it into a thin pool with \
+                `lvconvert --type thin --thinpool VG/POOL \(volume.qualifiedName)` (its data becomes a \
+                read-only external origin), or copy it into a new thin LV
+                """)
+        }
+        guard !volume.attributes.isMergingOrigin else {
+            throw SnapshotsError(.incorrectDiskStatus, "disk \(disk.id) (\(volume.qualifiedName)) has a rollback pending until its next activation")
+        }
+        if let pool = inventory.pool(of: volume) {
+            try usageLimit.check(pool: pool.qualifiedName, dataPercent: pool.dataPercent, metadataPercent: pool.metadataPercent)
+        }
+        return (try Self.qualified(volume), volume.pool.map { "\(volume.volumeGroup)/\($0)" } ?? "")
+    }
+
     /// After lvcreate: record the snapshot (also run by recovery, which knows the LV).
-    func finishLVMSnapshotCreation(_ intent: IntentRecord, payload: IntentPayload, origin: LogicalVolume,
+    func finishLVMSnapshotCreation(_ intent: IntentRecord, payload: IntentPayload, volumeGroup: String, poolName: String,
                                    created volume: LogicalVolume?) throws -> SnapshotRecord {
         let snapshot = SnapshotRecord(
             id: payload.id, name: payload.name, description: payload.description, diskId: payload.diskId ?? "",
-            poolName: origin.pool.map { "\(origin.volumeGroup)/\($0)" } ?? "", thinId: 0,
+            poolName: poolName, thinId: 0,
             sourceDiskSizeBytes: payload.sizeBytes, createdAt: intent.createdAt, modifiedAt: intent.createdAt,
-            retentionDays: payload.retentionDays, groupId: nil, holdWindowMicroseconds: payload.holdWindowMicroseconds,
-            backend: .lvm, lvUuid: volume?.uuid, volumeGroup: origin.volumeGroup, logicalVolume: volume?.name ?? payload.id)
+            retentionDays: payload.retentionDays, groupId: payload.groupId, holdWindowMicroseconds: payload.holdWindowMicroseconds,
+            backend: .lvm, lvUuid: volume?.uuid, volumeGroup: volumeGroup, logicalVolume: volume?.name ?? payload.id)
         try catalog.write { db in
             // Discovery may have met the tagged LV first.
             try SnapshotRecord.deleteOne(db, key: snapshot.id)
@@ -141,7 +151,10 @@ extension SnapshotService {
     /// An intent for an LVM operation. LVM has no transaction id dmsnap could
     /// use as a commit point: recovery asks LVM what exists (tags, UUIDs) instead.
     func beginLVMIntent(_ operation: IntentOperation, volume: LogicalVolume, payload: IntentPayload) throws -> IntentRecord {
-        let poolName = "\(volume.volumeGroup)/\(volume.pool ?? "")"
+        try beginLVMIntent(operation, poolName: "\(volume.volumeGroup)/\(volume.pool ?? "")", payload: payload)
+    }
+
+    func beginLVMIntent(_ operation: IntentOperation, poolName: String, payload: IntentPayload) throws -> IntentRecord {
         let encoded = try JSONEncoder().encode(payload)
         return try catalog.write { db in
             var intent = IntentRecord(id: nil, operation: operation.rawValue, poolName: poolName,
