@@ -62,8 +62,11 @@ struct LVMBackendTests {
             }
             #expect(!volumes.contains { $0.name.contains("_r") }, "no copy from a rollback is left under its temporary name")
             // thin_check needs the pool inactive and its metadata LV active on its own.
+            // udev's blkid may still hold an LV that just changed: deactivation is retried until it takes.
             try Rig.shell("""
-                vgchange -an -qq \(volumeGroup) && lvchange -ay -y -qq \(volumeGroup)/pool_tmeta && udevadm settle && \
+                for try in 1 2 3 4 5; do udevadm settle; vgchange -an -qq \(volumeGroup) 2>/dev/null; \
+                lvs --noheadings -o lv_active \(volumeGroup) | grep -q active || break; sleep 1; done; \
+                lvchange -ay -y -qq \(volumeGroup)/pool_tmeta && udevadm settle && \
                 thin_check /dev/\(volumeGroup)/pool_tmeta; status=$?; lvchange -an -qq \(volumeGroup)/pool_tmeta; \
                 vgchange -ay -qq \(volumeGroup); udevadm settle; exit $status
                 """)
