@@ -9,14 +9,15 @@ import Testing
 /// hold a clean filesystem and a gap-free prefix of whole records.
 @Suite(.serialized)
 struct SnapshotGroupTests {
-    /// Appends 64-byte records `SEQUENCE PAYLOAD CRC32\n`, one write each, as
+    /// Appends 64-byte records `SEQUENCE PAYLOAD CRC32\n` (10 + 1 + 43, then
+    /// 1 + 8 + 1 bytes), one write each, as
     /// fast as it can, until killed.
     static let writer = """
         import sys, zlib, os
         f = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_APPEND)
         i = 0
         while True:
-            body = b"%010d %s" % (i, (b"%x" % (i * 2654435761 % 2**32)).rjust(44, b"."))
+            body = b"%010d %s" % (i, (b"%x" % (i * 2654435761 % 2**32)).rjust(43, b"."))
             os.write(f, body + b" %08x\\n" % zlib.crc32(body))
             i += 1
         """

@@ -19,9 +19,6 @@ extension SnapshotService {
                 guard LVMInventory.role(of: volume) == .disk(thin: true) else {
                     throw SnapshotsError(.unsupportedDisk, "disk \(disk.id) (\(volume.qualifiedName)) is a thick LV; a group takes thin volumes only")
                 }
-                guard !volume.attributes.isMergingOrigin else {
-                    throw SnapshotsError(.incorrectDiskStatus, "disk \(disk.id) (\(volume.qualifiedName)) has a rollback pending until its next activation")
-                }
                 volumes.append(volume)
             }
             let (plan, _) = try freezePlan(for: zip(disks, volumes).map { ($0, LVMInventory.deviceNumber($1)) }, suspendDisks: false)

@@ -47,9 +47,8 @@ extension SnapshotService {
                 read-only external origin), or copy it into a new thin LV
                 """)
         }
-        guard !volume.attributes.isMergingOrigin else {
-            throw SnapshotsError(.incorrectDiskStatus, "disk \(disk.id) (\(volume.qualifiedName)) has a rollback pending until its next activation")
-        }
+        // A disk with a rollback pending can still be snapshotted: LVM takes it
+        // as it is now, before the merge at its next activation.
         if let pool = inventory.pool(of: volume) {
             try usageLimit.check(pool: pool.qualifiedName, dataPercent: pool.dataPercent, metadataPercent: pool.metadataPercent)
         }
