@@ -24,7 +24,7 @@ struct LVMBackendTests {
                     lvcreate -qq --type thin-pool -L \(poolMiB)M -n pool \(volumeGroup) && \
                     lvcreate -qq --type thin -V 64M --thinpool pool -n data \(volumeGroup) && udevadm settle
                     """)
-                service = try SnapshotService(stateDirectory: stateDirectory, lvmScope: .only([volumeGroup]))
+                service = try SnapshotService(stateDirectory: stateDirectory, lvmScope: .only([volumeGroup]), guardianExecutable: CLI.binary)
             } catch {
                 _ = try? Rig.shell("vgremove -ff -y \(volumeGroup)")
                 loop.detach()
