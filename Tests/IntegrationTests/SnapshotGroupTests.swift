@@ -10,16 +10,17 @@ import Testing
 @Suite(.serialized)
 struct SnapshotGroupTests {
     /// Appends 64-byte records `SEQUENCE PAYLOAD CRC32\n` (10 + 1 + 43, then
-    /// 1 + 8 + 1 bytes), one write each, as
-    /// fast as it can, until killed.
+    /// 1 + 8 + 1 bytes), one write each, about 200 KB/s, until killed.
     static let writer = """
-        import sys, zlib, os
+        import sys, zlib, os, time
         f = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_APPEND)
         i = 0
         while True:
             body = b"%010d %s" % (i, (b"%x" % (i * 2654435761 % 2**32)).rjust(43, b"."))
             os.write(f, body + b" %08x\\n" % zlib.crc32(body))
             i += 1
+            # About 200 KB/s: enough to be mid-write at every group, not enough to fill the array.
+            if i % 64 == 0: time.sleep(0.02)
         """
 
     /// Exits 0 when the file is a gap-free prefix of whole, intact records.
@@ -53,7 +54,7 @@ struct SnapshotGroupTests {
             service = try SnapshotService(stateDirectory: stateDirectory, lvmScope: .only([]), guardianExecutable: CLI.binary)
             _ = try service.createFileBackedPool(name: poolName, sizeBytes: 2 << 30)
             for index in 0..<count {
-                disks.append(try service.createDisk(sizeBytes: 96 << 20, name: "m\(index)", poolName: poolName))
+                disks.append(try service.createDisk(sizeBytes: 256 << 20, name: "m\(index)", poolName: poolName))
             }
             let paths = disks.map { "/dev/mapper/dmsnap-\($0.id)" }.joined(separator: " ")
             try Rig.shell("""
