@@ -23,9 +23,9 @@ from report import Report
 JSON_BEGIN, JSON_END = "=== dmsnap-bench JSON begin ===", "=== dmsnap-bench JSON end ==="
 
 COUNTS = {
-    "full": dict(startup=10, create=20, scale_total=1000, scale_edge=50, catalog=10000, describe=10,
+    "full": dict(create=20, scale_total=1000, scale_edge=50, catalog=10000, describe=10,
                  reset=7, fio_rounds=3, fio_seconds=6),
-    "quick": dict(startup=3, create=3, scale_total=40, scale_edge=5, catalog=200, describe=3,
+    "quick": dict(create=3, scale_total=40, scale_edge=5, catalog=200, describe=3,
                   reset=2, fio_rounds=1, fio_seconds=3),
 }
 
@@ -65,8 +65,7 @@ def run(args):
         dmsnap.call("pool", "create", fixtures.DMSNAP_POOL, "--file-backed", "8G")
         rig.volume_group(6 * fixtures.GIB)
         context = measures.Context(rig, dmsnap, report, COUNTS[mode], args.real_budget)
-        floor = measures.startup(context)
-        measures.snapshot_creation(context, floor)
+        measures.snapshot_creation(context)
         measures.scale(context)
         measures.rollback(context)
         measures.write_cost(context)
