@@ -11,12 +11,15 @@ from harness import interleave, log, median, run, run_sequence, settle
 
 DISK_GIB = 1                      # the disk every snapshot comparison snapshots
 CREATE_SNAPSHOT_TARGETS = {"lvcreate": 0.1, "trio": 1.0}
+STATIC_CREATE = "dmsnap CreateSnapshot, static Swift libraries"
+STATIC_VERSION = "dmsnap version, static Swift libraries"
 
 
 class Context:
-    def __init__(self, rig, dmsnap, report, counts, real_budget_s):
+    def __init__(self, rig, dmsnap, report, counts, real_budget_s, static_binary=None):
         self.rig = rig
         self.dmsnap = dmsnap
+        self.static_binary = static_binary    # the same code with the Swift libraries linked in, for diagnosis
         self.report = report
         self.counts = counts
         self.real_budget_s = real_budget_s
@@ -40,10 +43,11 @@ def snapshot_creation(ctx):
     lvm_names = (f"snap{n}" for n in itertools.count(1))
     raw_ids = itertools.count(1)
 
-    def dmsnap_create(udev):
+    def dmsnap_create(udev, binary=ds.binary):
         def action(rss):
-            sample = run(ds.argv("CreateSnapshot", "--DiskId", disk, udev=udev), rss=rss)
-            if not rss:
+            argv = ds.argv("CreateSnapshot", "--DiskId", disk, udev=udev)
+            sample = run([binary] + argv[1:], rss=rss)
+            if not rss and binary == ds.binary:
                 taken[udev].append(json.loads(sample.stdout)["SnapshotId"])
             return sample
         return action
@@ -62,13 +66,16 @@ def snapshot_creation(ctx):
         "dmsetup --version": lambda rss: run(["dmsetup", "--version"], rss=rss),
         "lvm version": lambda rss: run(["lvm", "version"], rss=rss),
     }
+    if ctx.static_binary:
+        actions[STATIC_CREATE] = dmsnap_create(True, ctx.static_binary)
+        actions[STATIC_VERSION] = lambda rss: run([ctx.static_binary, "version"], rss=rss)
     log(f"snapshot creation: {rounds} interleaved rounds of {len(actions)}")
     samples, peaks = interleave(rounds, actions, "snapshot creation")
     ctx.note_rss("CreateSnapshot", peaks["dmsnap CreateSnapshot"])
     ctx.note_rss("version", peaks["dmsnap version"])
     m = {name: median(s) for name, s in samples.items()}
     dmsnap, lvm, dmsetup = m["dmsnap CreateSnapshot"], m["lvcreate -s (LVM thin)"], m["dmsetup suspend; message create_snap; resume"]
-    floor = {name: m[name] for name in ("dmsnap version", "dmsetup --version", "lvm version")}
+    floor = {name: m[name] for name in ("dmsnap version", "dmsetup --version", "lvm version", STATIC_VERSION) if name in m}
 
     r = ctx.report
     r.section("0. Process start-up: a version query, which each command below pays once (the trio three times)")
@@ -83,10 +90,14 @@ def snapshot_creation(ctx):
     r.row("dmsnap / lvcreate -s", ratio=dmsnap / lvm, target=("<=", CREATE_SNAPSHOT_TARGETS["lvcreate"], "x"))
     r.row("dmsnap / dmsetup trio", ratio=dmsnap / dmsetup, target=("<=", CREATE_SNAPSHOT_TARGETS["trio"], "x"))
     r.row("dmsnap --no-udev / dmsetup trio", ratio=m["dmsnap CreateSnapshot --no-udev"] / dmsetup)
+    if STATIC_CREATE in m:
+        r.row(STATIC_CREATE, m[STATIC_CREATE], "s", rounds)
+        r.row("  / lvcreate -s", ratio=m[STATIC_CREATE] / lvm)
+        r.row("  / dmsetup trio", ratio=m[STATIC_CREATE] / dmsetup)
     r.row("dmsnap minus its own start-up", dmsnap - floor["dmsnap version"], "s")
     r.row("dmsetup trio minus 3 start-ups", dmsetup - 3 * floor["dmsetup --version"], "s")
-    r.note("--no-udev is dmsnap's flag: libdevmapper makes the /dev nodes itself and nothing waits for udev; "
-           "a diagnostic row, the targets use the default")
+    r.note("diagnostic rows, not the targets': --no-udev (dmsnap's flag: libdevmapper makes the /dev nodes itself "
+           "and nothing waits for udev), and the same code built with --static-swift-stdlib")
 
     windows = {s["SnapshotId"]: s["HoldWindowMs"] for s in
                ds.call("DescribeSnapshots", "--DiskId", disk, "--PageSize", "100")["Snapshots"]["Snapshot"]}
