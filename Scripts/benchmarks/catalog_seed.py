@@ -2,15 +2,17 @@
 snapshots through `dmsnap CreateSnapshot` would not fit the time budget (the
 report says when it was used, and for how many).
 
-Each seeded snapshot is a real thin snapshot of the disk in the pool: a
-`create_snap NEW ORIGIN` message sent straight to the pool through
-libdevmapper (ctypes: one ioctl, not one process, per snapshot). It is then
-recorded in dmsnap's catalog by an SQL row cloned from the newest snapshot
-dmsnap itself made of that disk (new ID, thin id and times; hold window 0),
-and the pool's next thin id is moved past the seeded ones, all in one
-transaction while dmsnap's state lock is held. The pool's transaction id is
-left alone: create_snap does not change it. The disk is idle (nothing has it
-open), so no suspend is needed around the messages.
+With kernel=True each seeded snapshot is a real thin snapshot of the disk in
+the pool: a `create_snap NEW ORIGIN` message sent straight to the pool through
+libdevmapper (ctypes: one ioctl, not one process, per snapshot; the pool
+commits its metadata after each). With kernel=False only the catalog rows are
+made: for DescribeSnapshots, which reads the catalog and never the kernel.
+
+Either way the rows are cloned from the newest snapshot dmsnap itself made of
+that disk (new ID, thin id and times; hold window 0), and the pool's next thin
+id is moved past them, in one transaction while dmsnap's state lock is held.
+The pool's transaction id is left alone: create_snap does not change it. The
+disk is idle (nothing has it open), so no suspend is needed around the messages.
 """
 import ctypes
 import ctypes.util
@@ -59,8 +61,8 @@ def new_snapshot_id(db):
             return candidate
 
 
-def seed_snapshots(state, disk_id, count):
-    """Adds `count` real thin snapshots of disk_id, recorded in the catalog as described above."""
+def seed_snapshots(state, disk_id, count, kernel=True):
+    """Adds `count` snapshots of disk_id as described above."""
     with open(os.path.join(state, "lock"), "a+") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         db = sqlite3.connect(os.path.join(state, "catalog.sqlite"), timeout=60, isolation_level=None)
@@ -74,9 +76,10 @@ def seed_snapshots(state, disk_id, count):
             origin = db.execute("SELECT thinId FROM disk WHERE id = ?", (disk_id,)).fetchone()["thinId"]
             pool = db.execute("SELECT name, nextThinId FROM pool WHERE name = ?", (template["poolName"],)).fetchone()
             first = pool["nextThinId"]
-            messages = PoolMessages()
-            for thin in range(first, first + count):
-                messages.send(f"dmsnap-pool-{pool['name']}", f"create_snap {thin} {origin}")
+            if kernel:
+                messages = PoolMessages()
+                for thin in range(first, first + count):
+                    messages.send(f"dmsnap-pool-{pool['name']}", f"create_snap {thin} {origin}")
 
             columns = template.keys()
             start = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(milliseconds=count)
