@@ -16,6 +16,10 @@ STATIC_CREATE = "dmsnap CreateSnapshot, static Swift libraries"
 STATIC_VERSION = "dmsnap version, static Swift libraries"
 
 
+def seconds_of(samples):
+    return [round(s.seconds, 4) for s in samples]
+
+
 class Context:
     def __init__(self, rig, dmsnap, report, counts, real_budget_s, static_binary=None):
         self.rig = rig
@@ -81,18 +85,18 @@ def snapshot_creation(ctx):
     r = ctx.report
     r.section("0. Process start-up: a version query, which each command below pays once (the trio three times)")
     for name, seconds in floor.items():
-        r.row(name, seconds, "s", rounds)
+        r.row(name, seconds, "s", rounds, samples=seconds_of(samples[name]))
     r.row("dmsnap / dmsetup start-up", ratio=floor["dmsnap version"] / floor["dmsetup --version"])
     r.row("dmsnap / lvm start-up", ratio=floor["dmsnap version"] / floor["lvm version"])
     r.note("measured in the same interleaved rounds as section 1")
     r.section(f"1. Snapshot creation ({DISK_GIB} GiB thin volume, idle, no filesystem)")
     for name in list(actions)[:4]:
-        r.row(name, m[name], "s", rounds)
+        r.row(name, m[name], "s", rounds, samples=seconds_of(samples[name]))
     r.row("dmsnap / lvcreate -s", ratio=dmsnap / lvm, target=("<=", CREATE_SNAPSHOT_TARGETS["lvcreate"], "x"))
     r.row("dmsnap / dmsetup trio", ratio=dmsnap / dmsetup, target=("<=", CREATE_SNAPSHOT_TARGETS["trio"], "x"))
     r.row("dmsnap --no-udev / dmsetup trio", ratio=m["dmsnap CreateSnapshot --no-udev"] / dmsetup)
     if STATIC_CREATE in m:
-        r.row(STATIC_CREATE, m[STATIC_CREATE], "s", rounds)
+        r.row(STATIC_CREATE, m[STATIC_CREATE], "s", rounds, samples=seconds_of(samples[STATIC_CREATE]))
         r.row("  / lvcreate -s", ratio=m[STATIC_CREATE] / lvm)
         r.row("  / dmsetup trio", ratio=m[STATIC_CREATE] / dmsetup)
     r.row("dmsnap minus its own start-up", dmsnap - floor["dmsnap version"], "s")
@@ -104,8 +108,9 @@ def snapshot_creation(ctx):
                ds.call("DescribeSnapshots", "--DiskId", disk, "--PageSize", "100")["Snapshots"]["Snapshot"]}
     held = {udev: statistics.median(windows[i] for i in ids) for udev, ids in taken.items()}
     r.section("2. Hold window (HoldWindowMs of the timed snapshots above: suspend until resume returned)")
-    r.row("one disk, dmsnap CreateSnapshot", held[True], "ms", len(taken[True]))
-    r.row("one disk, dmsnap CreateSnapshot --no-udev", held[False], "ms", len(taken[False]))
+    r.row("one disk, dmsnap CreateSnapshot", held[True], "ms", len(taken[True]), samples=[windows[i] for i in taken[True]])
+    r.row("one disk, dmsnap CreateSnapshot --no-udev", held[False], "ms", len(taken[False]),
+          samples=[windows[i] for i in taken[False]])
     r.row("dmsetup trio, suspend start to resume exit", dmsetup * 1000, "ms", rounds)
     r.row("dmsnap hold window / the trio's", ratio=held[True] / 1000 / dmsetup)
     for size in (2, 4, 8):
@@ -176,10 +181,10 @@ def scale(ctx):
 
     r = ctx.report
     r.section(f"3. Scale (one {DISK_GIB} GiB disk with 64 MiB written)")
-    r.row(f"CreateSnapshot, snapshots 1-{edge}", median(first), "s", edge)
-    r.row(f"CreateSnapshot, snapshots {total - edge + 1}-{total}", median(last), "s", edge)
+    r.row(f"CreateSnapshot, snapshots 1-{edge}", median(first), "s", edge, samples=seconds_of(first))
+    r.row(f"CreateSnapshot, snapshots {total - edge + 1}-{total}", median(last), "s", edge, samples=seconds_of(last))
     r.row(f"last {edge} / first {edge}", ratio=median(last) / median(first), target=("<=", 1.5, "x"))
-    r.row(names[0] + " (--PageSize 100)", big, "s", rounds, target=("<=", 0.1, "s"))
+    r.row(names[0] + " (--PageSize 100)", big, "s", rounds, target=("<=", 0.1, "s"), samples=seconds_of(samples[names[0]]))
     r.row("  peak RSS", peaks[names[0]] / 1024, "MiB", 2, target=("<", 30, "MiB"))
     r.row(f"  against {small} snapshots (a copy of the catalog)", ratio=big / little)
     r.row("  against dmsnap version (start-up alone)", ratio=big / version)
@@ -213,8 +218,8 @@ def rollback(ctx):
     big, small = median(samples["8 GiB"]), median(samples["1 GiB"])
     r = ctx.report
     r.section("4. Rollback: ResetDisk with 256 MiB changed since the snapshot")
-    r.row("ResetDisk, 8 GiB disk", big, "s", rounds)
-    r.row("ResetDisk, 1 GiB disk", small, "s", rounds)
+    r.row("ResetDisk, 8 GiB disk", big, "s", rounds, samples=seconds_of(samples["8 GiB"]))
+    r.row("ResetDisk, 1 GiB disk", small, "s", rounds, samples=seconds_of(samples["1 GiB"]))
     r.row("8 GiB / 1 GiB", ratio=big / small, target=("<=", 1.2, "x"))
     r.note("each disk was empty when snapshotted; before every ResetDisk (untimed) 256 MiB is written "
            "in 1 MiB O_DIRECT pieces spread evenly over the whole disk")
@@ -265,8 +270,7 @@ def write_cost(ctx):
                "LVM linear LV, no snapshot": classic(0), "LVM linear LV, 1 classic snapshot": classic(1)}
     rounds = ctx.counts["fio_rounds"]
     log(f"write cost: {rounds} interleaved rounds of {len(actions)} fio runs of {runtime} s")
-    for action in actions.values():      # warm-up
-        action(False)
+    fio(ds.device(native[0]))            # warm-up: fio and the paths in the page cache
     iops = {name: [] for name in actions}
     for index in range(rounds):
         for name, action in actions.items():
@@ -278,7 +282,7 @@ def write_cost(ctx):
     names = list(actions)
     for name in names:
         base = names[0] if name.startswith("native") else names[3]
-        r.row(name, m[name], "IOPS", rounds, ratio=None if name == base else m[name] / m[base])
+        r.row(name, m[name], "IOPS", rounds, ratio=None if name == base else m[name] / m[base], samples=iops[name])
     r.note("ratios are against the same kind of volume with no snapshot; the region was fully written first, "
            "and the snapshots are taken afresh (back to back) before every run")
     r.note("thin snapshots share 64 KiB blocks: a first write into one copies it; "

@@ -11,8 +11,9 @@ class Report:
     def section(self, title):
         self.sections.append({"title": title, "rows": [], "notes": []})
 
-    def row(self, label, value=None, unit="", n=None, ratio=None, target=None, met=None, text=None):
-        """target is (operator, bound, unit), e.g. ("<=", 0.1, "x"); met is computed from it."""
+    def row(self, label, value=None, unit="", n=None, ratio=None, target=None, met=None, text=None, samples=None):
+        """target is (operator, bound, unit), e.g. ("<=", 0.1, "x"); met is computed from it.
+        samples, every repetition behind a median, go to the JSON only."""
         if target is not None and met is None:
             measured = ratio if target[2] == "x" else value
             if measured is not None:
@@ -20,7 +21,7 @@ class Report:
         self.sections[-1]["rows"].append({
             "label": label, "n": n, "value": value, "unit": unit, "ratio": ratio,
             "target": None if target is None else format_target(target),
-            "met": met, "text": text})
+            "met": met, "text": text, "samples": samples})
 
     def note(self, text):
         self.sections[-1]["notes"].append(text)
