@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct DMSnap: ParsableCommand {
@@ -24,4 +25,23 @@ struct DMSnap: ParsableCommand {
             DeleteSnapshotVerb.self, ModifySnapshotAttributeVerb.self, ResetDiskVerb.self, ResetDisksVerb.self,
         ]
     )
+
+    /// ArgumentParser's own `main`, except that a usage error of an ECS verb is
+    /// answered as ECS answers one: a JSON error on stderr, which automation
+    /// parses like any other failure.
+    static func main() {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        var command: any ParsableCommand
+        do {
+            command = try parseAsRoot(arguments)
+        } catch {
+            ECSUsageError.exitIfECSVerb(arguments, error: error)
+            exit(withError: error)
+        }
+        do {
+            try command.run()
+        } catch {
+            exit(withError: error)
+        }
+    }
 }
