@@ -23,6 +23,9 @@ public struct SnapshotsError: Error, Equatable, Sendable, CustomStringConvertibl
         public static let lvm = Code(rawValue: "InternalError.LVM")
         public static let unsupportedDisk = Code(rawValue: "OperationDenied.UnsupportedDisk")
         public static let recoveryNeeded = Code(rawValue: "OperationConflict")
+        public static let catalogDamaged = Code(rawValue: "InternalError.CatalogDamaged")
+        public static let catalogUnavailable = Code(rawValue: "InternalError.Catalog")
+        public static let catalogMissing = Code(rawValue: "InternalError.CatalogMissing")
     }
 
     public let code: Code

@@ -16,14 +16,15 @@ struct SeededState {
     let secondDiskId: String
     let snapshotId: String
 
-    /// Seeds `directory` (which must not exist) through the real catalog code.
-    init(directory: String) throws {
+    /// Seeds `directory` (which must not exist) through the real catalog code;
+    /// `extraSnapshots` more rows spread the snapshot table over many pages.
+    init(directory: String, extraSnapshots: Int = 0) throws {
         self.directory = directory
         var random = SplitMix64(seed: 7)
         diskId = ResourceID.generate(.disk, using: &random).rawValue
         secondDiskId = ResourceID.generate(.disk, using: &random).rawValue
         snapshotId = ResourceID.generate(.snapshot, using: &random).rawValue
-        let snapshotIds = [snapshotId] + (0..<2).map { _ in ResourceID.generate(.snapshot, using: &random).rawValue }
+        let snapshotIds = [snapshotId] + (0..<2 + extraSnapshots).map { _ in ResourceID.generate(.snapshot, using: &random).rawValue }
         let created = Date(timeIntervalSince1970: 1_790_000_000)
         let catalog = try Catalog(stateDirectory: directory)
         try catalog.write { [diskId, secondDiskId] db in
@@ -35,7 +36,8 @@ struct SeededState {
                                sizeBytes: 1 << 30, createdAt: created).insert(db)
             }
             for (index, id) in snapshotIds.enumerated() {
-                try SnapshotRecord(id: id, name: index == 0 ? Self.snapshotName : "snap\(index)", description: "",
+                try SnapshotRecord(id: id, name: index == 0 ? Self.snapshotName : "snap\(index)",
+                                   description: index > 2 ? "row \(index) " + String(repeating: "x", count: 200) : "",
                                    diskId: diskId, poolName: Self.poolName, thinId: UInt32(index + 2),
                                    sourceDiskSizeBytes: 1 << 30, createdAt: created + Double(index),
                                    modifiedAt: created, retentionDays: nil, groupId: nil, holdWindowMicroseconds: 42).insert(db)

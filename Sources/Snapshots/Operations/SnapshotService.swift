@@ -13,16 +13,20 @@ public final class SnapshotService: Sendable {
     let lvmScope: LVMScope
 
     /// `lvmScope`: the volume groups whose LVs are disks; by default
-    /// `DMSNAP_LVM_VOLUME_GROUPS`, else all.
-    public init(stateDirectory: String, deviceMapper: DeviceMapper = DeviceMapper(), lvmScope: LVMScope? = nil) throws {
+    /// `DMSNAP_LVM_VOLUME_GROUPS`, else all. `startingAfresh`: see `Catalog`.
+    public init(stateDirectory: String, deviceMapper: DeviceMapper = DeviceMapper(), lvmScope: LVMScope? = nil,
+                startingAfresh: Bool = false) throws {
         guard geteuid() == 0 else {
             throw SnapshotsError(.invalidParameter, "dmsnap must run as root (it changes device-mapper devices); try sudo")
         }
         self.stateDirectory = stateDirectory
         self.deviceMapper = deviceMapper
         self.lvmScope = try lvmScope ?? LVMScope.fromEnvironment()
-        catalog = try Catalog(stateDirectory: stateDirectory)
+        catalog = try Catalog(stateDirectory: stateDirectory, startingAfresh: startingAfresh)
     }
+
+    /// This run started a new, empty catalog where dmsnap had kept one before.
+    public var startedAfreshCatalog: Bool { catalog.startedAfresh }
 
     /// Runs a mutating operation under the lock, after recovery.
     func mutating<T>(_ body: () throws -> T) throws -> T {
