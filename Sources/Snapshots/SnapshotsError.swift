@@ -11,6 +11,8 @@ public struct SnapshotsError: Error, Equatable, Sendable, CustomStringConvertibl
         public static let incorrectDiskStatus = Code(rawValue: "IncorrectDiskStatus")
         public static let incorrectSnapshotStatus = Code(rawValue: "IncorrectSnapshotStatus")
         public static let invalidParameter = Code(rawValue: "InvalidParameter")
+        /// ECS's code for a caller without the right to act: here, not root.
+        public static let forbidden = Code(rawValue: "Forbidden")
         public static let missingParameter = Code(rawValue: "MissingParameter")
         public static let invalidName = Code(rawValue: "InvalidName.Malformed")
         public static let invalidDescription = Code(rawValue: "InvalidDescription.Malformed")

@@ -17,7 +17,7 @@ public final class SnapshotService: Sendable {
     public init(stateDirectory: String, deviceMapper: DeviceMapper = DeviceMapper(), lvmScope: LVMScope? = nil,
                 startingAfresh: Bool = false) throws {
         guard geteuid() == 0 else {
-            throw SnapshotsError(.invalidParameter, "dmsnap must run as root (it changes device-mapper devices); try sudo")
+            throw SnapshotsError(.forbidden, "dmsnap must run as root (it changes device-mapper devices); try sudo")
         }
         self.stateDirectory = stateDirectory
         self.deviceMapper = deviceMapper
