@@ -26,17 +26,16 @@ struct DMSnap: ParsableCommand {
         ]
     )
 
-    /// ArgumentParser's own `main`, except that a usage error of an ECS verb is
-    /// answered as ECS answers one: a JSON error on stderr, which automation
-    /// parses like any other failure.
+    /// ArgumentParser's own `main`, except for how a usage error is printed
+    /// (see `UsageError`).
     static func main() {
         let arguments = Array(CommandLine.arguments.dropFirst())
         var command: any ParsableCommand
         do {
             command = try parseAsRoot(arguments)
         } catch {
-            ECSUsageError.exitIfECSVerb(arguments, error: error)
-            exit(withError: error)
+            if exitCode(for: error).isSuccess { exit(withError: error) }  // --help, --version
+            UsageError.exit(arguments, error: error)
         }
         do {
             try command.run()

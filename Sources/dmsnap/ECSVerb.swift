@@ -43,24 +43,6 @@ extension ECSVerb {
     var compactResponse: Bool { false }
 }
 
-/// A command line an ECS verb could not parse or validate, as an ECS error.
-enum ECSUsageError {
-    /// Prints `{"RequestId","Code","Message"}` and exits with ArgumentParser's
-    /// status when `arguments` name an ECS verb; returns otherwise (and for
-    /// `--help` and `--version`, which are not errors).
-    static func exitIfECSVerb(_ arguments: [String], error: any Error) {
-        let verbs = DMSnap.configuration.subcommands.filter { $0 is any ECSVerb.Type }
-        guard let first = arguments.first, verbs.contains(where: { $0.configuration.commandName == first }) else { return }
-        let status = DMSnap.exitCode(for: error)
-        guard !status.isSuccess else { return }
-        let message = DMSnap.message(for: error)
-        // ArgumentParser's parse errors are not public types; its wording is what tells a missing parameter.
-        let code: ECSError.Code = message.hasPrefix("Missing") ? .missingParameter : .invalidParameter
-        FileHandle.standardError.write(Data((ECSError(code, message).jsonText + "\n").utf8))
-        DMSnap.exit(withError: ExitCode(status.rawValue))
-    }
-}
-
 /// Lets `respond` return any body.
 struct AnyEncodable: Encodable {
     let value: any Encodable

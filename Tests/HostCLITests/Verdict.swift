@@ -12,6 +12,21 @@ enum Verdict {
     static let unclearMarkers = ["SQLite error", "DecodingError", "Error Domain=", "Optional(", "GRDB.", "Swift.",
                                  "NSCocoaErrorDomain", "dataCorrupted", "keyNotFound"]
 
+    /// An error message echoes hostile input only escaped and cut short: a
+    /// terminal must not act on it (escape sequences), a bidi override must not
+    /// reorder the message, and a megabyte argument must not become a megabyte error.
+    static let longestError = 16 * 1024
+
+    static func rawControlCharacters(_ text: String) -> [Unicode.Scalar] {
+        text.unicodeScalars.filter { scalar in
+            switch scalar.value {
+            case 0x0A, 0x09: false
+            case 0x00...0x1F, 0x7F...0x9F, 0x200E, 0x200F, 0x202A...0x202E, 0x2066...0x2069: true
+            default: false
+            }
+        }
+    }
+
     /// The problems with one result; empty when it is fine.
     static func problems(_ result: Invocation.Result, ecsVerb: Bool) -> [String] {
         if let signal = result.signal { return ["crashed: killed by signal \(signal) (\(String(cString: strsignal(signal))))"] }
@@ -23,6 +38,11 @@ enum Verdict {
         let trimmed = errors.trimmingCharacters(in: .whitespacesAndNewlines)
         if trimmed.isEmpty { return found + ["exit \(status) with nothing on stderr"] }
         for marker in unclearMarkers where errors.contains(marker) { found.append("unclear error: stderr shows \(marker.debugDescription)") }
+        if result.errors.count > longestError { found.append("unclear error: \(result.errors.count) bytes on stderr") }
+        let raw = rawControlCharacters(errors)
+        if !raw.isEmpty {
+            found.append("unsafe error: raw control characters on stderr: \(Set(raw.map { String($0.value, radix: 16) }).sorted())")
+        }
         if ecsVerb {
             found += ecsErrorProblems(trimmed)
         } else if !(errors.hasPrefix("Error: ") || errors.hasPrefix("dmsnap: error: ")) {

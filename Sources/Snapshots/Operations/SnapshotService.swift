@@ -40,7 +40,7 @@ public final class SnapshotService: Sendable {
 
     func pool(named name: String) throws -> PoolRecord {
         guard let pool = try catalog.read({ db in try PoolRecord.fetchOne(db, key: name) }) else {
-            throw SnapshotsError(.invalidPoolNotFound, "no pool is named \(name.debugDescription)")
+            throw SnapshotsError(.invalidPoolNotFound, "no pool is named \(Validation.shown(name))")
         }
         return pool
     }

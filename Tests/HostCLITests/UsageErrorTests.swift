@@ -1,9 +1,10 @@
 import Foundation
 import Testing
 
-/// An ECS verb that cannot parse its command line still answers as ECS does:
-/// one JSON error on stderr, so automation needs one error parser, not two.
-struct ECSUsageErrorTests {
+/// A command line dmsnap cannot parse gets an error that is safe to print,
+/// and an ECS verb's still answers as ECS does: one JSON error on stderr, so
+/// automation needs one error parser, not two.
+struct UsageErrorTests {
     static func run(_ arguments: [String]) throws -> Invocation.Result {
         try Invocation(DMSnapBinary.path, arguments).run()
     }
@@ -36,5 +37,15 @@ struct ECSUsageErrorTests {
         let result = try Self.run(["disks", "--bogus"])
         #expect(result.status == 64)
         #expect(result.errorText.hasPrefix("Error: Unknown option '--bogus'"))
+    }
+
+    @Test(arguments: [["dm", "ls"], ["snapshot", "create"], ["DescribeSnapshots", "--PageSize"], ["ResetDisk", "--Deferred"]])
+    func hostileTextInAUsageErrorIsEscapedAndCutShort(command: [String]) throws {
+        let hostile = "a\u{1B}[2J\u{1B}]0;owned\u{7}\u{202E}gpj.exe\r" + String(repeating: "x", count: 100_000)
+        let result = try Self.run(command + [hostile, hostile])
+        #expect(result.status == 64)
+        #expect(Verdict.rawControlCharacters(result.errorText).isEmpty, "\(result.errorText.prefix(300))")
+        #expect(result.errors.count < 4096, "\(result.errors.count) bytes")
+        #expect(result.errorText.contains("u{1B}[2J"), "the text is still there, escaped: \(result.errorText.prefix(300))")
     }
 }
