@@ -40,7 +40,7 @@ struct HostileInputFuzzTests {
                 for index in settings.indices where index % Self.workers == worker {
                     try runVector(index, tree: tree, generator: generator, settings: settings, state: state,
                                   baseline: baseline, tally: tally)
-                    if index % 1000 == 0 { print(tally.summary(seed: settings.seed, seconds: (ContinuousClock.now - started).seconds)) }
+                    if tally.tried % 1000 == 0 { print(tally.summary(seed: settings.seed, seconds: (ContinuousClock.now - started).seconds)) }
                 }
             } catch {
                 Issue.record("fuzz worker \(worker) stopped: \(error)")
