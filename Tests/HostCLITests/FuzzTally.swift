@@ -34,9 +34,17 @@ final class FuzzTally: @unchecked Sendable {
         lock.withLock {
             """
             fuzz: seed \(seed): \(tried) vectors over \(perCommand.count) commands in \(String(format: "%.0f", seconds)) s \
-            (\(String(format: "%.1f", Double(tried) / max(seconds, 0.001))) per second): \(rejected) rejected, \(accepted) accepted, \
+            (\(String(format: "%.1f", Double(tried) / max(seconds, 0.001))) per second; CPU: \(Self.cpuSeconds(RUSAGE_CHILDREN)) s \
+            in dmsnap, \(Self.cpuSeconds(RUSAGE_SELF)) s in the test): \(rejected) rejected, \(accepted) accepted, \
             \(crashes) crashes or hangs, \(findings.count) with a problem
             """
         }
+    }
+
+    private static func cpuSeconds(_ who: __rusage_who) -> String {
+        var usage = rusage()
+        getrusage(__rusage_who_t(who.rawValue), &usage)
+        let micros = (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1_000_000 + usage.ru_utime.tv_usec + usage.ru_stime.tv_usec
+        return String(format: "%.0f", Double(micros) / 1e6)
     }
 }

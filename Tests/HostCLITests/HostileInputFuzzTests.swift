@@ -13,7 +13,8 @@ import Testing
 /// Reproduce a failure with `DMSNAP_FUZZ_SEED=<seed> DMSNAP_FUZZ_VECTOR=<index>`;
 /// `DMSNAP_FUZZ_COUNT` changes the number of vectors, `DMSNAP_FUZZ_SEED=random` the seed.
 struct HostileInputFuzzTests {
-    static let workers = 2
+    /// Two, one a core: each run is CPU-bound (about 30 ms of a core).
+    static let workers = ProcessInfo.processInfo.environment["DMSNAP_FUZZ_WORKERS"].flatMap { Int($0) } ?? 2
 
     @Test(.timeLimit(.minutes(30)))
     func hostileArgumentVectorsCrashNothingAndChangeNothing() throws {
