@@ -29,8 +29,7 @@ public struct DeviceMapper: Sendable {
 
     /// The kernel driver's version, e.g. "4.47.0".
     public func driverVersion() throws(DeviceMapperError) -> String {
-        try Self.requireDriver(.version)
-        return try perform(.version, .version, device: nil) { task throws(DeviceMapperError) in
+        try perform(.version, .version, device: nil) { task throws(DeviceMapperError) in
             try task.run()
             return try task.driverVersion()
         }
@@ -38,8 +37,7 @@ public struct DeviceMapper: Sendable {
 
     /// Every mapped device, by name (`dmsetup ls`).
     public func list() throws(DeviceMapperError) -> [DeviceSummary] {
-        try Self.requireDriver(.list)
-        return try perform(.list, .list, device: nil) { task throws(DeviceMapperError) in
+        try perform(.list, .list, device: nil) { task throws(DeviceMapperError) in
             try task.run()
             return try task.names().sorted { $0.name < $1.name }
         }
@@ -179,6 +177,9 @@ public struct DeviceMapper: Sendable {
         _ type: TaskType, _ operation: DeviceMapperError.Operation, device: String?,
         _ body: (DMTask) throws(DeviceMapperError) -> T
     ) throws(DeviceMapperError) -> T {
+        // Every task, not only the first of a run: libdevmapper would otherwise
+        // mknod /dev/mapper/control on a kernel without the driver.
+        try Self.requireDriver(operation)
         do {
             return try withLibDeviceMapper(udevSync: udev != nil) {
                 let task = try DMTask(type, operation, device: device)

@@ -12,6 +12,8 @@ public struct SnapshotsError: Error, Equatable, Sendable, CustomStringConvertibl
         public static let incorrectDiskStatus = Code(rawValue: "IncorrectDiskStatus")
         public static let incorrectSnapshotStatus = Code(rawValue: "IncorrectSnapshotStatus")
         public static let invalidParameter = Code(rawValue: "InvalidParameter")
+        /// ECS's code for a caller without the right to act: here, not root.
+        public static let forbidden = Code(rawValue: "Forbidden")
         public static let missingParameter = Code(rawValue: "MissingParameter")
         public static let invalidName = Code(rawValue: "InvalidName.Malformed")
         public static let invalidDescription = Code(rawValue: "InvalidDescription.Malformed")
@@ -24,6 +26,9 @@ public struct SnapshotsError: Error, Equatable, Sendable, CustomStringConvertibl
         public static let lvm = Code(rawValue: "InternalError.LVM")
         public static let unsupportedDisk = Code(rawValue: "OperationDenied.UnsupportedDisk")
         public static let recoveryNeeded = Code(rawValue: "OperationConflict")
+        public static let catalogDamaged = Code(rawValue: "InternalError.CatalogDamaged")
+        public static let catalogUnavailable = Code(rawValue: "InternalError.Catalog")
+        public static let catalogMissing = Code(rawValue: "InternalError.CatalogMissing")
     }
 
     public let code: Code

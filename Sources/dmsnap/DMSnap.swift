@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct DMSnap: ParsableCommand {
@@ -26,4 +27,22 @@ struct DMSnap: ParsableCommand {
             GuardianCommand.self,
         ]
     )
+
+    /// ArgumentParser's own `main`, except for how a usage error is printed
+    /// (see `UsageError`).
+    static func main() {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        var command: any ParsableCommand
+        do {
+            command = try parseAsRoot(arguments)
+        } catch {
+            if exitCode(for: error).isSuccess { exit(withError: error) }  // --help, --version
+            UsageError.exit(arguments, error: error)
+        }
+        do {
+            try command.run()
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

@@ -11,8 +11,10 @@ struct GlobalOptions: ParsableArguments {
     @Flag(name: .customLong("no-udev"), help: "Do not wait for udev; libdevmapper makes the /dev/mapper nodes itself.")
     var noUdev = false
 
-    func service() throws -> SnapshotService {
+    /// `startingAfresh`: `recover` may start an empty catalog where one went missing.
+    func service(startingAfresh: Bool = false) throws -> SnapshotService {
         try SnapshotService(stateDirectory: StateDirectory.resolve(stateDirectory),
-                            deviceMapper: DeviceMapper(udev: noUdev ? nil : UdevSynchronization()))
+                            deviceMapper: DeviceMapper(udev: noUdev ? nil : UdevSynchronization()),
+                            startingAfresh: startingAfresh)
     }
 }

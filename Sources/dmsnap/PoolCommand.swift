@@ -114,7 +114,7 @@ struct PoolCommand: ParsableCommand {
         func run() throws {
             try Everyday.run(json: json) {
                 guard let report = try global.service().listPools().first(where: { $0.record.name == name }) else {
-                    throw SnapshotsError(.invalidPoolNotFound, "no pool is named \(name.debugDescription)")
+                    throw SnapshotsError(.invalidPoolNotFound, "no pool is named \(UntrustedText.quoted(name, limit: 80))")
                 }
                 let row = PoolRow(report)
                 if json {

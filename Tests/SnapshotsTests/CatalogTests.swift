@@ -34,6 +34,24 @@ struct CatalogTests {
         #expect((directoryAttributes[.posixPermissions] as? Int) == 0o700)
         #expect(try catalog.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") } == "wal")
         #expect(try catalog.read { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") } == 2, "FULL: fsync on every commit")
+        #expect(try catalog.write { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") } == 2, "FULL where it matters: on the writer")
+    }
+
+    @Test func aCatalogOrDirectoryLeftOpenToOthersIsMadePrivateAgain() throws {
+        let catalog = try Catalog(stateDirectory: directory)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        chmod(directory, 0o755)
+        chmod(catalog.path, 0o644)
+        _ = try Catalog(stateDirectory: directory)
+        #expect((try FileManager.default.attributesOfItem(atPath: directory)[.posixPermissions] as? Int) == 0o700)
+        #expect((try FileManager.default.attributesOfItem(atPath: catalog.path)[.posixPermissions] as? Int) == 0o600)
+    }
+
+    @Test func theLockIsPrivate() throws {
+        try StateDirectory.prepare(directory)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let lock = try OperationLock(stateDirectory: directory)
+        #expect((try FileManager.default.attributesOfItem(atPath: lock.path)[.posixPermissions] as? Int) == 0o600)
     }
 
     @Test func concurrentWritersFromTwoOpenCatalogsSerialize() async throws {

@@ -42,6 +42,17 @@ struct ValidationTests {
         #expect(shown.count < 200)
     }
 
+    @Test(arguments: ["\u{9B}31m", "\u{1B}[2J", "\u{202E}gpj.exe", "\u{2066}x", "\u{85}"])
+    func errorMessagesEscapeWhatATerminalWouldActOn(text: String) {
+        let shown = Validation.shown(text)
+        #expect(!shown.unicodeScalars.contains { $0.properties.generalCategory == .control || $0.properties.generalCategory == .format },
+                "\(shown.unicodeScalars.map { String($0.value, radix: 16) })")
+    }
+
+    @Test func aFloodOfCombiningMarksIsCutShortToo() {
+        #expect(Validation.shown("e" + String(repeating: "\u{301}", count: 5000)).unicodeScalars.count < 200)
+    }
+
     @Test func mountinfoIsParsedWithEscapedMountPoints() {
         let table = MountTable(parsing: """
             22 1 254:0 / / rw,relatime shared:1 - ext4 /dev/vda rw

@@ -5,34 +5,80 @@ import GRDB
 ///
 /// The kernel is the truth about what exists; the catalog adds IDs, names and
 /// times. WAL with synchronous=FULL, so a crash never tears a committed write.
+///
+/// One connection (a queue, not a pool): GRDB's pool set-up writes a table to
+/// every database it opens and turns the writer's synchronous down to NORMAL,
+/// which would lose committed intents on a power cut and write into a damaged
+/// catalog before its damage is read. WAL is set here instead.
 public final class Catalog: Sendable {
-    let database: DatabasePool
+    let database: DatabaseQueue
 
     public let path: String
 
+    /// This run started a new, empty catalog where dmsnap had kept one before.
+    public let startedAfresh: Bool
+
     /// Opens (creating when needed) `catalog.sqlite` in `stateDirectory`.
-    public init(stateDirectory: String) throws {
-        try StateDirectory.prepare(stateDirectory)
-        path = stateDirectory + "/catalog.sqlite"
+    ///
+    /// A damaged catalog is refused with a clear error and left as it is. A
+    /// missing (or empty) one is created on first use; in a directory dmsnap
+    /// has used before it is refused too, since the records of what dmsnap made
+    /// would silently vanish, unless `startingAfresh` (`dmsnap recover`).
+    public init(stateDirectory: String, startingAfresh: Bool = false) throws {
+        let madeDirectory = try StateDirectory.prepare(stateDirectory)
+        path = stateDirectory + "/" + CatalogFile.name
+        let state = try CatalogFile.inspect(path)
+        let usedBefore = state != .present && !madeDirectory ? CatalogFile.otherEntries(in: stateDirectory) : []
+        if !usedBefore.isEmpty && !startingAfresh {
+            throw CatalogFile.missing(path, state: state, directoryHolds: usedBefore)
+        }
+        startedAfresh = !usedBefore.isEmpty
+        try Self.makePrivate(path)
         var configuration = Configuration()
         // Concurrent invocations queue for the write lock instead of failing.
         configuration.busyMode = .timeout(60)
         configuration.prepareDatabase { db in
+            // Already WAL, this writes nothing; a new catalog becomes WAL here.
+            guard try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL") == "wal" else {
+                throw SnapshotsError(.catalogUnavailable, "cannot put the catalog in WAL mode")
+            }
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
-        let existed = FileManager.default.fileExists(atPath: path)
-        database = try DatabasePool(path: path, configuration: configuration)
-        if !existed { chmod(path, 0o600) }
-        try Self.migrator.migrate(database)
+        do {
+            database = try DatabaseQueue(path: path, configuration: configuration)
+            try Self.migrator.migrate(database)
+        } catch {
+            throw CatalogFile.damage(error, path: path) ?? error
+        }
     }
 
     public func read<T: Sendable>(_ body: @Sendable (Database) throws -> T) throws -> T {
-        try database.read(body)
+        do {
+            return try database.read(body)
+        } catch {
+            throw CatalogFile.damage(error, path: path) ?? error
+        }
     }
 
     /// One transaction: all of `body` is committed, or none of it.
     public func write<T: Sendable>(_ body: @Sendable (Database) throws -> T) throws -> T {
-        try database.write(body)
+        do {
+            return try database.write(body)
+        } catch {
+            throw CatalogFile.damage(error, path: path) ?? error
+        }
+    }
+
+    /// Creates the database file 0600 before SQLite does (SQLite would create it
+    /// with the umask's mode), or narrows an existing one to 0600.
+    private static func makePrivate(_ path: String) throws {
+        let descriptor = open(path, O_RDONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            throw SnapshotsError(.catalogUnavailable, "cannot create the catalog \(path): \(String(cString: strerror(errno)))")
+        }
+        defer { close(descriptor) }
+        try StateDirectory.requireOwnFile(path, descriptor: descriptor)
+        fchmod(descriptor, 0o600)
     }
 
     static var migrator: DatabaseMigrator {

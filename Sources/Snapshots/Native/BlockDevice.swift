@@ -11,7 +11,7 @@ struct BlockDevice {
     /// Resolves `path` (following /dev symlinks) to a block device.
     init(path: String) throws {
         guard path.hasPrefix("/"), !path.contains(where: { $0.isNewline || $0 == " " }) else {
-            throw SnapshotsError(.invalidParameter, "\(path.debugDescription) is not an absolute device path")
+            throw SnapshotsError(.invalidParameter, "\(Validation.shown(path)) is not an absolute device path")
         }
         var status = stat()
         guard stat(path, &status) == 0 else {

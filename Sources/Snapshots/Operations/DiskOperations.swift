@@ -46,6 +46,7 @@ extension SnapshotService {
 
     /// A new writable disk that shares its blocks with `snapshotId` (ECS CreateDisk --SnapshotId).
     public func cloneDisk(fromSnapshot snapshotId: String, name: String?, description: String = "") throws -> DiskRecord {
+        try Validation.requireID(snapshotId, kind: .snapshot)
         if let name { try Validation.requireName(name, what: "disk name") }
         try Validation.requireDescription(description)
         return try mutating {
@@ -81,6 +82,7 @@ extension SnapshotService {
 
     /// Deletes a disk that nothing has open; its snapshots stay.
     public func deleteDisk(_ id: String) throws {
+        try Validation.requireID(id, kind: .disk)
         try mutating {
             let disk = try disk(id)
             if disk.backend == .lvm { return try deleteLVMDisk(disk) }

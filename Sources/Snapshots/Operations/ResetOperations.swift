@@ -11,6 +11,7 @@ extension SnapshotService {
     /// An LVM disk is rolled back by merging a copy of the snapshot; an open one
     /// is refused unless `deferred`, and LVM then merges at its next activation.
     public func resetDisk(_ diskId: String, toSnapshot snapshotId: String, deferred: Bool = false) throws {
+        try Self.requireIDs([(diskId, snapshotId)])
         try mutating {
             try resetLocked(diskId, toSnapshot: snapshotId, deferred: deferred)
         }
@@ -18,9 +19,18 @@ extension SnapshotService {
 
     /// Several rollbacks in one invocation (ECS ResetDisks); every pair is checked before the first runs.
     public func resetDisks(_ pairs: [(diskId: String, snapshotId: String)], deferred: Bool = false) throws {
+        try Self.requireIDs(pairs)
         try mutating {
             for (diskId, snapshotId) in pairs { try checkReset(diskId, snapshotId, deferred: deferred) }
             for (diskId, snapshotId) in pairs { try resetLocked(diskId, toSnapshot: snapshotId, deferred: deferred) }
+        }
+    }
+
+    /// Malformed IDs are refused before the lock and recovery, which touch the kernel.
+    private static func requireIDs(_ pairs: [(diskId: String, snapshotId: String)]) throws {
+        for (diskId, snapshotId) in pairs {
+            try Validation.requireID(diskId, kind: .disk)
+            try Validation.requireID(snapshotId, kind: .snapshot)
         }
     }
 

@@ -25,6 +25,7 @@ extension SnapshotService {
     /// (default: `DMSNAP_POOL_USAGE_LIMIT`, else 95%).
     public func createSnapshot(diskId: String, name: String?, description: String = "",
                                retentionDays: Int? = nil, usageLimit: PoolUsageLimit? = nil) throws -> SnapshotRecord {
+        try Validation.requireID(diskId, kind: .disk)
         let usageLimit = try usageLimit ?? PoolUsageLimit.fromEnvironment()
         if let name {
             try Validation.requireName(name, what: "snapshot name")
@@ -116,6 +117,7 @@ extension SnapshotService {
     }
 
     public func deleteSnapshot(_ id: String) throws {
+        try Validation.requireID(id, kind: .snapshot)
         try mutating {
             let snapshot = try snapshot(id)
             if snapshot.backend == .lvm { return try deleteLVMSnapshot(snapshot) }
@@ -136,6 +138,7 @@ extension SnapshotService {
     }
 
     public func modifySnapshot(_ id: String, name: String?, description: String?) throws -> SnapshotRecord {
+        try Validation.requireID(id, kind: .snapshot)
         if let name { try Validation.requireName(name, what: "snapshot name") }
         if let description { try Validation.requireDescription(description) }
         return try mutating {
@@ -150,7 +153,8 @@ extension SnapshotService {
 
     /// Activates the snapshot read-only at /dev/mapper/dmsnap-s-…, to copy a file out.
     public func exposeSnapshot(_ id: String) throws -> String {
-        try mutating {
+        try Validation.requireID(id, kind: .snapshot)
+        return try mutating {
             let snapshot = try snapshot(id)
             if snapshot.backend == .lvm { return try exposeLVMSnapshot(snapshot) }
             let pool = try pool(named: snapshot.poolName)
@@ -161,6 +165,7 @@ extension SnapshotService {
     }
 
     public func hideSnapshot(_ id: String) throws {
+        try Validation.requireID(id, kind: .snapshot)
         try mutating {
             let snapshot = try snapshot(id)
             if snapshot.backend == .lvm { return try hideLVMSnapshot(snapshot) }

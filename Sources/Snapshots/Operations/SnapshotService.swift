@@ -11,24 +11,27 @@ public final class SnapshotService: Sendable {
     let deviceMapper: DeviceMapper
     /// The volume groups whose LVs are disks (`DMSNAP_LVM_VOLUME_GROUPS`).
     let lvmScope: LVMScope
-
-    /// `lvmScope`: the volume groups whose LVs are disks; by default
-    /// `DMSNAP_LVM_VOLUME_GROUPS`, else all.
     /// The dmsnap binary that runs the guardian of a snapshot group.
     let guardianExecutable: String
 
-    /// `guardianExecutable`: this process's own binary, unless it is not dmsnap (a test).
+    /// `lvmScope`: the volume groups whose LVs are disks; by default
+    /// `DMSNAP_LVM_VOLUME_GROUPS`, else all. `startingAfresh`: see `Catalog`.
+    /// `guardianExecutable`: the dmsnap binary that runs a snapshot group's
+    /// guardian; this process's own, unless it is not dmsnap (a test).
     public init(stateDirectory: String, deviceMapper: DeviceMapper = DeviceMapper(), lvmScope: LVMScope? = nil,
-                guardianExecutable: String = "/proc/self/exe") throws {
+                startingAfresh: Bool = false, guardianExecutable: String = "/proc/self/exe") throws {
         guard geteuid() == 0 else {
-            throw SnapshotsError(.invalidParameter, "dmsnap must run as root (it changes device-mapper devices); try sudo")
+            throw SnapshotsError(.forbidden, "dmsnap must run as root (it changes device-mapper devices); try sudo")
         }
         self.stateDirectory = stateDirectory
         self.deviceMapper = deviceMapper
         self.guardianExecutable = guardianExecutable
         self.lvmScope = try lvmScope ?? LVMScope.fromEnvironment()
-        catalog = try Catalog(stateDirectory: stateDirectory)
+        catalog = try Catalog(stateDirectory: stateDirectory, startingAfresh: startingAfresh)
     }
+
+    /// This run started a new, empty catalog where dmsnap had kept one before.
+    public var startedAfreshCatalog: Bool { catalog.startedAfresh }
 
     /// Runs a mutating operation under the lock, after recovery.
     func mutating<T>(_ body: () throws -> T) throws -> T {
@@ -42,7 +45,7 @@ public final class SnapshotService: Sendable {
 
     func pool(named name: String) throws -> PoolRecord {
         guard let pool = try catalog.read({ db in try PoolRecord.fetchOne(db, key: name) }) else {
-            throw SnapshotsError(.invalidPoolNotFound, "no pool is named \(name.debugDescription)")
+            throw SnapshotsError(.invalidPoolNotFound, "no pool is named \(Validation.shown(name))")
         }
         return pool
     }

@@ -50,9 +50,10 @@ enum Validation {
         }
     }
 
-    /// User text quoted for an error message: escaped and cut short.
+    /// User text quoted for an error message: escaped and cut short. Not
+    /// `debugDescription`, which leaves C1 controls such as CSI (U+009B) and bidi
+    /// overrides raw, and whose cut by Characters a flood of combining marks escapes.
     static func shown(_ text: String) -> String {
-        let cut = text.count > 80 ? String(text.prefix(80)) + "…" : text
-        return cut.debugDescription
+        UntrustedText.quoted(text, limit: 80)
     }
 }

@@ -1,0 +1,51 @@
+import Foundation
+import Testing
+
+/// A command line dmsnap cannot parse gets an error that is safe to print,
+/// and an ECS verb's still answers as ECS does: one JSON error on stderr, so
+/// automation needs one error parser, not two.
+struct UsageErrorTests {
+    static func run(_ arguments: [String]) throws -> Invocation.Result {
+        try Invocation(DMSnapBinary.path, arguments).run()
+    }
+
+    @Test(arguments: [
+        (["CreateSnapshot"], "MissingParameter"),
+        (["ResetDisk", "--DiskId", "d-aaaaaaaaaaaaaaaaaaaa"], "MissingParameter"),
+        (["CreateSnapshot", "--DiskId", "d-aaaaaaaaaaaaaaaaaaaa", "--Bogus"], "InvalidParameter"),
+        (["DescribeDisks", "--PageSize", "many"], "InvalidParameter"),
+        (["DescribeDisks", "stray"], "InvalidParameter"),
+        (["CreateDisk", "--Size", "0"], "InvalidParameter"),
+        (["ResetDisks", "--Disk.1.DiskId"], "InvalidParameter"),
+    ])
+    func aVerbsUsageErrorIsOneECSErrorObject(arguments: [String], code: String) throws {
+        let result = try Self.run(arguments)
+        #expect(result.status == 64, "ArgumentParser's usage status")
+        #expect(Verdict.ecsErrorProblems(result.errorText.trimmingCharacters(in: .whitespacesAndNewlines)) == [], "\(result.errorText)")
+        let object = try JSONSerialization.jsonObject(with: Data(result.errors)) as? [String: Any]
+        #expect(object?["Code"] as? String == code)
+        #expect(result.output.isEmpty)
+    }
+
+    @Test func aVerbsHelpIsStillHelp() throws {
+        let result = try Self.run(["CreateSnapshot", "--help"])
+        #expect(result.status == 0)
+        #expect(result.outputText.contains("USAGE: dmsnap CreateSnapshot"))
+    }
+
+    @Test func theEverydaySpellingKeepsArgumentParsersText() throws {
+        let result = try Self.run(["disks", "--bogus"])
+        #expect(result.status == 64)
+        #expect(result.errorText.hasPrefix("Error: Unknown option '--bogus'"))
+    }
+
+    @Test(arguments: [["dm", "ls"], ["snapshot", "create"], ["DescribeSnapshots", "--PageSize"], ["ResetDisk", "--Deferred"]])
+    func hostileTextInAUsageErrorIsEscapedAndCutShort(command: [String]) throws {
+        let hostile = "a\u{1B}[2J\u{1B}]0;owned\u{7}\u{202E}gpj.exe\r" + String(repeating: "x", count: 100_000)
+        let result = try Self.run(command + [hostile, hostile])
+        #expect(result.status == 64)
+        #expect(Verdict.rawControlCharacters(result.errorText).isEmpty, "\(result.errorText.prefix(300))")
+        #expect(result.errors.count < 4096, "\(result.errors.count) bytes")
+        #expect(result.errorText.contains("u{1B}[2J"), "the text is still there, escaped: \(result.errorText.prefix(300))")
+    }
+}
