@@ -133,9 +133,21 @@ struct GuardianCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "guardian", abstract: "Internal: release a snapshot group's holds if dmsnap dies.", shouldDisplay: false)
 
-    @Argument var journal: String
+    @Argument(help: "The hold journal, /run/dmsnap/hold-PID.json.") var journal: String
+
+    func validate() throws {
+        // It releases devices and removes the journal: only ever dmsnap's own journal file.
+        let name = journal.hasPrefix(HoldJournal.directory + "/") ? String(journal.dropFirst(HoldJournal.directory.count + 1)) : ""
+        guard name.hasPrefix("hold-"), name.hasSuffix(".json"), Int(name.dropFirst(5).dropLast(5)) != nil else {
+            throw ValidationError("dmsnap starts its guardian itself; its journal is \(HoldJournal.directory)/hold-PID.json, not \(journal.prefix(200).debugDescription).")
+        }
+    }
 
     func run() throws {
-        throw ExitCode(Guardian.watch(journalPath: journal))
+        let status = Guardian.watch(journalPath: journal)
+        if status == Guardian.exitReleaseFailed {
+            FileHandle.standardError.write(Data("dmsnap guardian: could not read or fully release \(journal)\n".utf8))
+        }
+        throw ExitCode(status)
     }
 }

@@ -26,7 +26,7 @@ public final class Guardian {
     static let exitClean: Int32 = 0
     static let exitHolderDied: Int32 = 2
     static let exitDeadline: Int32 = 3
-    static let exitReleaseFailed: Int32 = 4
+    public static let exitReleaseFailed: Int32 = 4
     /// glibc's POSIX_SPAWN_SETSID, which Swift does not import.
     private static let spawnNewSession: Int16 = 0x80
 
