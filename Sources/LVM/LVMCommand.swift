@@ -10,8 +10,7 @@ public enum LVMCommand: String, Sendable, Hashable, CaseIterable, CustomStringCo
 
     public var description: String { rawValue }
 
-    /// Commands that only read: they leave nothing behind in a liblvm2cmd
-    /// handle, so a session keeps its handle across them.
+    /// Commands that only read LVM's metadata.
     public var isReport: Bool {
         switch self {
         case .pvs, .vgs, .lvs, .version: true

@@ -6,37 +6,27 @@
 /// state), so calls wait for each other; a command holds the queue as long as
 /// LVM takes, which can be seconds.
 ///
-/// A session holds one handle at a time. Reports reuse it; any other command
-/// retires it, and the next call starts a fresh one. liblvm2cmd keeps per-command
-/// state in the handle and does not reset all of it: after `lvchange -an` or
-/// `vgchange -an`, `cmd->process_component_lvs` stays set, and a later
-/// `vgchange -ay` on the same handle tries to activate the pool's hidden
-/// `_tmeta`/`_tdata` and fails (LVM 2.03.16). A process per command, as the
-/// CLI has, never sees this.
+/// Each command gets a handle of its own, made just before it and released
+/// just after, inside the same turn on the queue, as each LVM command process
+/// would. Never two handles at once: `lvm2_exit` tears down process-wide state
+/// (caches, config) that another live handle still points into, and a later
+/// `lvm2_run` on that handle crashed in strcmp (LVM 2.03.16). A fresh handle
+/// also points libdevmapper's log function back at LVM (the DeviceMapper layer
+/// points it at its own capture for each of its calls; libdevmapper's report
+/// writer prints through it), and starts without the per-command state an
+/// old one keeps (`cmd->process_component_lvs` after `vgchange -an`).
 ///
-/// Close a session when done with it; deinit closes one that was not.
+/// Close a session when done with it.
 public final class LVMSession: @unchecked Sendable {
     // Sendable by hand: the mutable state is only read or written on `LibLVM2Cmd.queue`.
-    private var handle: LibLVM2Cmd.Handle?
     private var closed = false
 
-    /// Starts liblvm2cmd: reads lvm.conf and sets up LVM's caches.
-    /// The corresponding C function is `lvm2_init`.
-    public init() throws(LVMError) {
-        handle = try LibLVM2Cmd.serialized { () throws(LVMError) -> LibLVM2Cmd.Handle in
-            try Self.makeHandle()
-        }
-    }
+    /// A session; LVM starts (`lvm2_init`) for each command it runs.
+    public init() throws(LVMError) {}
 
-    deinit { close() }
-
-    /// Releases the handle; later calls throw `LVMError.sessionClosed`.
-    /// Closing twice does nothing. The corresponding C function is `lvm2_exit`.
+    /// Later calls throw `LVMError.sessionClosed`. Closing twice does nothing.
     public func close() {
-        LibLVM2Cmd.serialized {
-            retireHandle()
-            closed = true
-        }
+        LibLVM2Cmd.serialized { closed = true }
     }
 
     public var isClosed: Bool { LibLVM2Cmd.serialized { closed } }
@@ -57,15 +47,9 @@ public final class LVMSession: @unchecked Sendable {
         let text = commandLine.text
         return try LibLVM2Cmd.serialized { () throws(LVMError) -> LVMOutput in
             guard !closed else { throw LVMError.sessionClosed }
-            let current: LibLVM2Cmd.Handle
-            if let handle {
-                current = handle
-            } else {
-                current = try Self.makeHandle()
-                handle = current
-            }
-            let (status, log) = LibLVM2Cmd.run(current, text)
-            if !commandLine.command.isReport { retireHandle() }
+            let handle = try Self.makeHandle()
+            let (status, log) = LibLVM2Cmd.run(handle, text)
+            LibLVM2Cmd.exit(handle)
             guard status == .succeeded else {
                 throw LVMError.commandFailed(.init(
                     command: commandLine.command, commandLine: text, status: status,
@@ -84,9 +68,4 @@ public final class LVMSession: @unchecked Sendable {
         return handle
     }
 
-    /// Call on the queue only.
-    private func retireHandle() {
-        if let handle { LibLVM2Cmd.exit(handle) }
-        handle = nil
-    }
 }
