@@ -35,13 +35,15 @@ let package = Package(
         ),
         .testTarget(name: "DeviceMapperTests", dependencies: ["DeviceMapper"]),
         .testTarget(name: "LVMTests", dependencies: ["LVM"]),
-        .testTarget(name: "SnapshotsTests", dependencies: ["Snapshots", "ECS", "LVM", "DeviceMapper"]),
+        // What more than one test target needs (a seeded random generator).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "SnapshotsTests", dependencies: ["Snapshots", "ECS", "LVM", "DeviceMapper", "TestSupport"]),
         .testTarget(name: "ECSTests", dependencies: ["ECS", "Snapshots"]),
         // Runs the built dmsnap binary on the host (no device-mapper needed): hostile
         // input, permissions, planted symlinks, a damaged catalog.
         .testTarget(
             name: "HostCLITests",
-            dependencies: ["Snapshots", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["Snapshots", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         // Needs root and a kernel with device-mapper: run inside Scripts/vm.
         .testTarget(name: "IntegrationTests", dependencies: ["DeviceMapper", "LVM", "Snapshots"]),

@@ -179,7 +179,7 @@ public struct DeviceMapper: Sendable {
     ) throws(DeviceMapperError) -> T {
         // Every task, not only the first of a run: libdevmapper would otherwise
         // mknod /dev/mapper/control on a kernel without the driver.
-        try Self.requireDriver(operation)
+        try Self.requireDriver(operation, device: device)
         do {
             return try withLibDeviceMapper(udevSync: udev != nil) {
                 let task = try DMTask(type, operation, device: device)
@@ -214,10 +214,10 @@ public struct DeviceMapper: Sendable {
 
     /// Checks for the driver before libdevmapper would try (as root) to create
     /// /dev/mapper/control on a kernel that has no device-mapper.
-    static func requireDriver(_ operation: DeviceMapperError.Operation) throws(DeviceMapperError) {
+    static func requireDriver(_ operation: DeviceMapperError.Operation, device: String? = nil) throws(DeviceMapperError) {
         let misc = (try? String(contentsOfFile: "/proc/misc", encoding: .utf8)) ?? ""
         guard misc.contains("device-mapper") else {
-            throw DeviceMapperError(operation, device: nil, kind: .driverMissing,
+            throw DeviceMapperError(operation, device: device, kind: .driverMissing,
                                     message: "this kernel has no device-mapper driver (/proc/misc lists none)")
         }
     }

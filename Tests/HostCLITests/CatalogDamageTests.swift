@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// Issue 7, item 4 (the error part): a truncated, overwritten or deleted
 /// catalog gets a clear error that names the file and says what to do, a

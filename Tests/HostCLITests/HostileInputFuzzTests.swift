@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// Issue 7, item 6: at least 10,000 generated argument vectors through the real
 /// binary, over every command it has. None may crash or hang dmsnap, every

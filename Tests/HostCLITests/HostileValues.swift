@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// The kinds of hostile text the fuzz run feeds dmsnap, each a family of
 /// values an attacker or a confused script might pass.

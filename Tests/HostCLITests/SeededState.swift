@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 @testable import Snapshots
+import TestSupport
 
 /// A state directory whose catalog already knows a native pool, two disks and
 /// three snapshots (the host has no device-mapper, so they exist only as

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// Makes argument vectors for one command: its real options and positionals,
 /// each value either plausible (a seeded ID or name, a sane size) or hostile,

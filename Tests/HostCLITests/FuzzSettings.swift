@@ -1,25 +1,14 @@
 import Foundation
+import TestSupport
 
-/// A small seeded generator (SplitMix64, Steele et al.), so that a fuzz run is
-/// repeated exactly from its seed and a vector from (seed, index).
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
+extension SplitMix64 {
+    init(seed: UInt64) { self.init(state: seed) }
 
     /// The generator for vector `index` of a run: each vector is made on its own,
     /// in any order and on any worker, and reproduces alone.
     init(seed: UInt64, index: Int) {
-        var mixer = SplitMix64(seed: seed ^ (UInt64(index) &* 0xD1B5_4A32_D192_ED03))
-        state = mixer.next()
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
+        var mixer = SplitMix64(state: seed ^ (UInt64(index) &* 0xD1B5_4A32_D192_ED03))
+        self.init(state: mixer.next())
     }
 
     mutating func chance(_ probability: Double) -> Bool { Double.random(in: 0..<1, using: &self) < probability }
