@@ -17,10 +17,12 @@ final class FuzzTally: @unchecked Sendable {
     private(set) var crashes = 0
     private(set) var findings: [Finding] = []
     private(set) var perCommand: [String: Int] = [:]
+    private(set) var largestVector = 0
 
-    func record(command: String, status: Int32?, finding: Finding?) {
+    func record(command: String, bytes: Int, status: Int32?, finding: Finding?) {
         lock.withLock {
             tried += 1
+            largestVector = max(largestVector, bytes)
             perCommand[command, default: 0] += 1
             if status == 0 { accepted += 1 } else { rejected += 1 }
             if let finding {
@@ -36,7 +38,7 @@ final class FuzzTally: @unchecked Sendable {
             fuzz: seed \(seed): \(tried) vectors over \(perCommand.count) commands in \(String(format: "%.0f", seconds)) s \
             (\(String(format: "%.1f", Double(tried) / max(seconds, 0.001))) per second; CPU: \(Self.cpuSeconds(RUSAGE_CHILDREN)) s \
             in dmsnap, \(Self.cpuSeconds(RUSAGE_SELF)) s in the test): \(rejected) rejected, \(accepted) accepted, \
-            \(crashes) crashes or hangs, \(findings.count) with a problem
+            \(crashes) crashes or hangs, \(findings.count) with a problem; the largest vector \(largestVector / 1024) KiB
             """
         }
     }

@@ -91,7 +91,7 @@ struct HostileInputFuzzTests {
         let finding = problems.isEmpty ? nil : FuzzTally.Finding(
             index: index, command: leaf.name, vector: Verdict.shown(arguments), problems: problems,
             stderr: String(result.errorText.prefix(400)))
-        tally.record(command: leaf.name, status: result.status, finding: finding)
+        tally.record(command: leaf.name, bytes: arguments.reduce(0) { $0 + $1.count }, status: result.status, finding: finding)
     }
 }
 

@@ -104,11 +104,13 @@ struct StateFingerprint {
 /// directory itself is never opened by the test.
 enum CatalogDump {
     static func rows(_ bytes: [UInt8]) -> String {
-        let copy = NSTemporaryDirectory() + "dmsnap-dump-\(UUID().uuidString).sqlite"
-        defer { try? FileManager.default.removeItem(atPath: copy) }
+        // A directory of its own: SQLite leaves -wal and -shm beside a read-only copy.
+        let directory = NSTemporaryDirectory() + "dmsnap-dump-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         do {
-            try Data(bytes).write(to: URL(fileURLWithPath: copy))
-            return try rows(atPath: copy).joined(separator: "; ")
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false)
+            try Data(bytes).write(to: URL(fileURLWithPath: directory + "/catalog.sqlite"))
+            return try rows(atPath: directory + "/catalog.sqlite").joined(separator: "; ")
         } catch {
             return "(unreadable: \(error))"
         }

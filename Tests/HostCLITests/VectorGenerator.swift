@@ -51,6 +51,10 @@ struct VectorGenerator {
         if random.chance(0.1) {
             for _ in 0..<Int.random(in: 1...3, using: &random) { chunks.append([hostile.make(random.pick(HostileFamily.allCases), using: &random)]) }
         }
+        // Now and then about a mebibyte in all, in arguments of the most Linux passes.
+        if focus == .huge, random.chance(0.2) {
+            for _ in 0..<12 { chunks.append([hostile.make(.huge, using: &random)]) }
+        }
         if random.chance(0.3) { chunks.shuffle(using: &random) }
         return mutated(leaf.path, using: &random) + chunks.flatMap { $0 }
     }
