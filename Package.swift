@@ -19,8 +19,7 @@ let package = Package(
         ),
         .systemLibrary(name: "CLVM2Cmd"),
         .target(name: "DeviceMapper", dependencies: ["CDeviceMapper"]),
-        // LVM takes CDeviceMapper's lock: liblvm2cmd drives libdevmapper in-process.
-        .target(name: "LVM", dependencies: ["CLVM2Cmd", "CDeviceMapper"]),
+        .target(name: "LVM", dependencies: ["CLVM2Cmd"]),
         .target(
             name: "Snapshots",
             dependencies: ["DeviceMapper", "LVM", .product(name: "GRDB", package: "GRDB.swift")]

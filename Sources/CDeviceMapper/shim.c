@@ -8,6 +8,9 @@
 
 static dmsnap_dm_log_sink current_sink;
 static int current_max_level;
+/* Only the thread that installed the sink reports to it: liblvm2cmd, on
+   another thread, also logs through libdevmapper. */
+static pthread_t sink_owner;
 
 /* libdevmapper ORs flags such as _LOG_STDERR (0x80) into the level. */
 #define DMSNAP_LOG_LEVEL_MASK 0x0f
@@ -18,7 +21,7 @@ static void dmsnap_dm_log(int level, const char *file, int line, int dm_errno,
     (void)line;
     int plain_level = level & DMSNAP_LOG_LEVEL_MASK;
     dmsnap_dm_log_sink sink = current_sink;
-    if (sink == NULL || plain_level > current_max_level) {
+    if (sink == NULL || plain_level > current_max_level || !pthread_equal(pthread_self(), sink_owner)) {
         return;
     }
     char message[1024];
@@ -30,6 +33,7 @@ static void dmsnap_dm_log(int level, const char *file, int line, int dm_errno,
 }
 
 void dmsnap_dm_log_capture(dmsnap_dm_log_sink sink, int max_level) {
+    sink_owner = pthread_self();
     current_sink = sink;
     current_max_level = max_level;
     dm_log_with_errno_init(sink == NULL ? NULL : dmsnap_dm_log);

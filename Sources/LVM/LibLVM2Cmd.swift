@@ -1,4 +1,3 @@
-import CDeviceMapper
 import CLVM2Cmd
 import Dispatch
 import Foundation
@@ -26,17 +25,14 @@ enum LibLVM2Cmd {
 
     static var isOnQueue: Bool { DispatchQueue.getSpecific(key: onQueue) != nil }
 
-    /// Runs `body` on the queue and waits for it, holding the libdevmapper lock
-    /// that the DeviceMapper layer takes too (LVM drives libdevmapper in this
-    /// process). Already on the queue (a session's deinit run from inside a
+    /// Runs `body` on the queue and waits for it. Already on the queue (a session's deinit run from inside a
     /// call), it runs in place rather than deadlock on `sync`.
     static func serialized<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
         if isOnQueue { return try body() }
-        let result: Result<T, E> = queue.sync {
-            dmsnap_libdm_lock()
-            defer { dmsnap_libdm_unlock() }
-            return Result(catching: body)
-        }
+        // Not under the DeviceMapper layer's libdevmapper lock: an LVM command
+        // can wait on udev for a device that another thread of this process must
+        // resume first, and holding the lock then deadlocked the process.
+        let result: Result<T, E> = queue.sync { Result(catching: body) }
         return try result.get()
     }
 

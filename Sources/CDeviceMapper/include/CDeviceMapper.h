@@ -26,10 +26,10 @@ uint64_t dmsnap_dm_deps_device(const struct dm_deps *deps, uint32_t index);
 uint32_t dmsnap_dev_major(uint64_t dev);
 uint32_t dmsnap_dev_minor(uint64_t dev);
 
-/// One process-wide lock over libdevmapper. liblvm2cmd runs libdevmapper in
-/// the same process and replaces its global log function, so the DeviceMapper
-/// and LVM layers both take this lock around every call into either library.
-/// Recursive: a caller already holding it may take it again.
+/// One process-wide lock over the DeviceMapper layer's libdevmapper calls.
+/// Recursive: a caller already holding it may take it again. liblvm2cmd does
+/// not take it (an LVM command can wait on udev for a device another thread
+/// must resume first); the log sink only hears the thread that installed it.
 void dmsnap_libdm_lock(void);
 void dmsnap_libdm_unlock(void);
 
