@@ -104,7 +104,8 @@ extension SnapshotService {
 
     /// Refuses a disk that is open or mounted (ECS IncorrectDiskStatus).
     func requireIdle(_ disk: DiskRecord) throws {
-        guard let info = try deviceMapper.info(KernelNames.volume(disk.id)), info.openCount > 0 else { return }
+        guard let info = try deviceMapper.info(KernelNames.volume(disk.id)), info.openCount > 0,
+              try isStillOpen(info.number) else { return }
         if let mountPoint = MountTable.current().mountPoint(of: info.number) {
             throw SnapshotsError(.incorrectDiskStatus, "disk \(disk.id) (\(disk.name)) is mounted on \(mountPoint); unmount it first")
         }

@@ -123,7 +123,7 @@ extension SnapshotService {
             if snapshot.backend == .lvm { return try deleteLVMSnapshot(snapshot) }
             let pool = try pool(named: snapshot.poolName)
             let native = nativePool(pool)
-            if let info = try deviceMapper.info(KernelNames.volume(snapshot.id)), info.openCount > 0 {
+            if let info = try deviceMapper.info(KernelNames.volume(snapshot.id)), info.openCount > 0, try isStillOpen(info.number) {
                 throw SnapshotsError(.incorrectSnapshotStatus, "snapshot \(id) is exposed and open; close it and run `dmsnap snapshot hide \(id)`")
             }
             var payload = IntentPayload(id: snapshot.id)
@@ -169,7 +169,7 @@ extension SnapshotService {
         try mutating {
             let snapshot = try snapshot(id)
             if snapshot.backend == .lvm { return try hideLVMSnapshot(snapshot) }
-            if let info = try deviceMapper.info(KernelNames.volume(snapshot.id)), info.openCount > 0 {
+            if let info = try deviceMapper.info(KernelNames.volume(snapshot.id)), info.openCount > 0, try isStillOpen(info.number) {
                 throw SnapshotsError(.incorrectSnapshotStatus, "snapshot \(id) is still open (mounted?); unmount it first")
             }
             try nativePool(try pool(named: snapshot.poolName)).deactivateVolume(snapshot.id)
