@@ -3,9 +3,9 @@ import Foundation
 import Snapshots
 import Testing
 
-/// Snapshot groups over an extended volume: an md RAID0 striped over native
-/// disks, ext4 on it, and a writer appending sequence-numbered, checksummed
-/// records the whole time. Every group, cloned and assembled on its own, must
+/// Snapshot groups over an extended volume (md RAID0, a dm stripe, or an LVM
+/// volume group over native disks), ext4 on it, and a writer appending
+/// sequence-numbered, checksummed records the whole time. Every group, cloned and assembled on its own, must
 /// hold a clean filesystem and a gap-free prefix of whole records.
 @Suite(.serialized)
 struct SnapshotGroupTests {
@@ -37,18 +37,22 @@ struct SnapshotGroupTests {
         """
 
     final class Volume {
+        let layout: ExtendedVolumeLayout
         let stateDirectory = "/tmp/\(Rig.uniqueName("state"))"
         let poolName = Rig.uniqueName("p")
-        let md = "/dev/md/\(Rig.uniqueName("md"))"
+        let name = Rig.uniqueName("vol")
         let mountPoint = "/tmp/\(Rig.uniqueName("mnt"))"
         let scripts = "/tmp/\(Rig.uniqueName("py"))"
         let service: SnapshotService
         var disks: [DiskRecord] = []
+        var device = ""
         var writer: Process?
+        private var copies = 0
 
-        init(disks count: Int) throws {
+        init(_ layout: ExtendedVolumeLayout = .mdStripe, disks count: Int) throws {
+            self.layout = layout
             try Rig.requireKernel()
-            try Rig.shell("modprobe raid0; mkdir -p \(scripts) \(mountPoint)")
+            try Rig.shell("modprobe -a raid0 dm-mod; mkdir -p \(scripts) \(mountPoint)")
             try SnapshotGroupTests.writer.write(toFile: "\(scripts)/writer.py", atomically: true, encoding: .utf8)
             try SnapshotGroupTests.checker.write(toFile: "\(scripts)/checker.py", atomically: true, encoding: .utf8)
             service = try SnapshotService(stateDirectory: stateDirectory, lvmScope: .only([]), guardianExecutable: CLI.binary)
@@ -56,12 +60,11 @@ struct SnapshotGroupTests {
             for index in 0..<count {
                 disks.append(try service.createDisk(sizeBytes: 256 << 20, name: "m\(index)", poolName: poolName))
             }
-            let paths = disks.map { "/dev/mapper/dmsnap-\($0.id)" }.joined(separator: " ")
-            try Rig.shell("""
-                mdadm --create \(md) --run --quiet --level=0 --chunk=64 --raid-devices=\(count) \(paths) && \
-                mkfs.ext4 -q \(md) && mount \(md) \(mountPoint)
-                """)
+            device = try layout.build(name, over: diskPaths)
+            try Rig.shell("mkfs.ext4 -q \(device) && mount \(device) \(mountPoint)")
         }
+
+        var diskPaths: [String] { disks.map { "/dev/mapper/dmsnap-\($0.id)" } }
 
         func startWriter() throws {
             let process = Process()
@@ -76,22 +79,23 @@ struct SnapshotGroupTests {
             (try? FileManager.default.attributesOfItem(atPath: "\(mountPoint)/records")[.size] as? Int).map { $0 / 64 } ?? 0
         }
 
-        /// Clones the group's disks, assembles the clones as an array of their
+        /// Clones the group's disks, assembles the clones as a volume of their
         /// own, and checks its filesystem and records; returns the record count.
         func verify(_ group: String) throws -> Int {
             try verify(clones: try service.cloneDisks(fromGroup: group))
         }
 
         func verify(clones: [DiskRecord]) throws -> Int {
-            let copy = "\(md)-copy"
+            copies += 1
+            let copyName = "\(name)-c\(copies)"
             let copyMount = "\(mountPoint)-copy"
+            let paths = clones.map { "/dev/mapper/dmsnap-\($0.id)" }
             defer {
-                _ = try? Rig.shell("umount \(copyMount) 2>/dev/null; mdadm --stop \(copy) 2>/dev/null; true")
+                _ = try? Rig.shell("umount \(copyMount) 2>/dev/null; true")
+                layout.tearDownCopy(copyName, from: paths)
                 for clone in clones { try? service.deleteDisk(clone.id) }
             }
-            let paths = clones.map { "/dev/mapper/dmsnap-\($0.id)" }.joined(separator: " ")
-            // A new UUID: the original array is still running.
-            try Rig.shell("mdadm --assemble \(copy) --run --quiet --update=uuid \(paths)")
+            let copy = try layout.assembleCopy(copyName, from: paths)
             // -p replays the journal as a mount would; an inconsistent cut leaves errors -p cannot fix (exit 4).
             try Rig.shell("fsck.ext4 -p \(copy) >/dev/null; status=$?; [ $status -lt 4 ] || { fsck.ext4 -fn \(copy); exit $status; }")
             try Rig.shell("mkdir -p \(copyMount) && mount -o ro \(copy) \(copyMount)")
@@ -102,13 +106,11 @@ struct SnapshotGroupTests {
         func close() {
             writer?.terminate()
             writer?.waitUntilExit()
-            _ = try? Rig.shell("umount \(mountPoint) 2>/dev/null; mdadm --stop \(md) 2>/dev/null; true")
+            _ = try? Rig.shell("umount \(mountPoint) 2>/dev/null; true")
+            layout.tearDown(name, over: diskPaths)
             for group in (try? service.describeSnapshotGroups()) ?? [] { try? service.deleteSnapshotGroup(group.group.id) }
             for snapshot in (try? service.describeSnapshots()) ?? [] { try? service.deleteSnapshot(snapshot.id) }
-            for disk in (try? service.describeDisks()) ?? [] {
-                _ = try? Rig.shell("mdadm --zero-superblock /dev/mapper/dmsnap-\(disk.record.id) 2>/dev/null; true")
-                try? service.deleteDisk(disk.record.id)
-            }
+            for disk in (try? service.describeDisks()) ?? [] { try? service.deleteDisk(disk.record.id) }
             try? service.deletePool(name: poolName)
             _ = try? Rig.shell("rm -rf \(stateDirectory) \(scripts); rmdir \(mountPoint) 2>/dev/null; true")
         }
@@ -135,9 +137,9 @@ struct SnapshotGroupTests {
         }
     }
 
-    @Test(.enabled(if: Rig.enabled))
-    func groupsOfAStripedArrayUnderAWriterAreConsistent() throws {
-        let volume = try Volume(disks: 3)
+    @Test(.enabled(if: Rig.enabled), arguments: ExtendedVolumeLayout.allCases)
+    func groupsOfAnExtendedVolumeUnderAWriterAreConsistent(_ layout: ExtendedVolumeLayout) throws {
+        let volume = try Volume(layout, disks: 3)
         defer { volume.close() }
         try volume.startWriter()
         var groups: [String] = []
@@ -148,6 +150,7 @@ struct SnapshotGroupTests {
             let group = try #require(result.group)
             #expect(group.status == .accomplished && result.snapshots.count == 3 && group.holdWindowMicroseconds > 0)
             groups.append(group.id)
+            if index == 1 { Self.expectTopHeldFirst(result.plan, volume) }
         }
         #expect(try DeviceMapper().list().allSatisfy { try DeviceMapper().info($0.name)?.isSuspended == false }, "nothing left suspended")
         var previous = 0
@@ -157,6 +160,22 @@ struct SnapshotGroupTests {
             previous = records
         }
         #expect(volume.recordsWritten > previous, "the writer went on after the last group")
+    }
+
+    /// The filesystem on the volume is held before any disk: FIFREEZE on md,
+    /// dm suspend with lockfs on a dm or LVM top.
+    static func expectTopHeldFirst(_ plan: FreezePlan, _ volume: Volume) {
+        let top: String
+        switch volume.layout {
+        case .mdStripe:
+            if case .freezeFilesystem(let mountPoint, _)? = plan.holds.first, mountPoint == volume.mountPoint { return }
+            Issue.record("md: the filesystem is frozen first: \(plan.holds)")
+            return
+        case .dmStripe: top = volume.name
+        case .lvmVolumeGroup: top = "\(volume.name.replacingOccurrences(of: "-", with: "--"))-lv"
+        }
+        #expect(plan.holds.first == .suspend(device: top, lockfs: true), "\(volume.layout): the top is suspended with lockfs first: \(plan.holds)")
+        #expect(plan.holds.count == volume.disks.count + 1, "then each disk: \(plan.holds)")
     }
 
     /// The control: the same check, on disks snapshotted one after the other
@@ -204,6 +223,68 @@ struct SnapshotGroupTests {
         #expect(groups.count == 1 && groups.first?.group.status == .failed && groups.first?.snapshots.isEmpty == true)
         #expect(try Agreement.thinIds(pool: "dmsnap-pool-\(volume.poolName)") == thinIdsBefore, "no thin device left behind")
         #expect(HoldJournalFiles.current().isEmpty, "no journal left in /run/dmsnap")
+    }
+
+    /// A hold that outlasts the deadline: the pool's data device is slowed by
+    /// dm-delay, so suspending a disk waits seconds for a writer's in-flight
+    /// write. dmsnap stops at the deadline, releases what it holds, and the
+    /// group fails with the deadline in its error; nothing stays suspended and
+    /// no thin device is left.
+    @Test(.enabled(if: Rig.enabled))
+    func aHoldThatOutlastsTheDeadlineIsReleasedAndTheGroupFails() throws {
+        try Rig.requireKernel()
+        try Rig.shell("modprobe dm-delay")
+        let data = try LoopDevice.attach(sizeMiB: 512), metadata = try LoopDevice.attach(sizeMiB: 32)
+        let delay = Rig.uniqueName("delay"), poolName = Rig.uniqueName("p")
+        let state = "/tmp/\(Rig.uniqueName("state"))", running = "/tmp/\(Rig.uniqueName("writing"))"
+        let sectors = try data.sectors
+        try Rig.shell("dmsetup create \(delay) --table '0 \(sectors) delay \(data.path) 0 0'")
+        let service = try SnapshotService(stateDirectory: state, lvmScope: .only([]), guardianExecutable: CLI.binary)
+        var writers: [Process] = []
+        defer {
+            _ = try? Rig.shell("rm -f \(running)")
+            _ = try? Rig.shell("dmsetup reload \(delay) --table '0 \(sectors) delay \(data.path) 0 0' && dmsetup resume \(delay)")
+            for writer in writers { writer.waitUntilExit() }
+            for disk in (try? service.describeDisks()) ?? [] { try? service.deleteDisk(disk.record.id) }
+            try? service.deletePool(name: poolName)
+            _ = try? Rig.shell("dmsetup remove --retry \(delay); rm -rf \(state)")
+            data.detach(); metadata.detach()
+        }
+        _ = try service.createPool(name: poolName, dataDevice: "/dev/mapper/\(delay)", metadataDevice: metadata.path)
+        let disks = try (0..<2).map { try service.createDisk(sizeBytes: 64 << 20, name: "slow\($0)", poolName: poolName) }
+        let paths = disks.map { "/dev/mapper/dmsnap-\($0.id)" }
+        // Blocks allocated now, so that the writes below need no new mapping.
+        for path in paths { try Rig.shell("dd if=/dev/zero of=\(path) bs=64k count=16 oflag=direct status=none") }
+        let thinIdsBefore = try Agreement.thinIds(pool: "dmsnap-pool-\(poolName)")
+        try Rig.shell("dmsetup reload \(delay) --table '0 \(sectors) delay \(data.path) 0 0 \(data.path) 0 6000' && dmsetup resume \(delay)")
+        try Rig.shell("touch \(running)")
+        for path in paths {
+            let writer = Process()
+            writer.executableURL = URL(fileURLWithPath: "/bin/sh")
+            writer.arguments = ["-c", "while [ -e \(running) ]; do dd if=/dev/zero of=\(path) bs=4k count=1 oflag=direct conv=notrunc status=none; done"]
+            try writer.run()
+            writers.append(writer)
+        }
+        Thread.sleep(forTimeInterval: 1)
+
+        let cli = CLI(stateDirectory: state)
+        let started = Date()
+        let result = try cli.run(["CreateSnapshotGroup", "--DiskId.1", disks[0].id, "--DiskId.2", disks[1].id, "--FreezeTimeout", "1"])
+        let took = Date().timeIntervalSince(started)
+        #expect(result.status != 0, "the group cannot succeed: \(result.output)")
+        #expect(result.errors.contains("deadline") && result.errors.contains("1.0 s"), "the error names the deadline: \(result.errors)")
+        // Each suspend waits at most one delayed write (6 s), and the holder stops after the first that ends late.
+        #expect(took < 30, "released within a delayed write of the deadline, not after every hold: \(took) s")
+        for path in paths {
+            #expect(try DeviceMapper().info(String(path.dropFirst("/dev/mapper/".count)))?.isSuspended == false, "\(path) resumed")
+        }
+        let groups = try service.describeSnapshotGroups()
+        #expect(groups.count == 1 && groups.first?.group.status == .failed && groups.first?.snapshots.isEmpty == true)
+        #expect(HoldJournalFiles.current().isEmpty, "no journal left in /run/dmsnap")
+        _ = try? Rig.shell("rm -f \(running)")
+        try Rig.shell("dmsetup reload \(delay) --table '0 \(sectors) delay \(data.path) 0 0' && dmsetup resume \(delay)")
+        for writer in writers { writer.waitUntilExit() }
+        #expect(try Agreement.thinIds(pool: "dmsnap-pool-\(poolName)") == thinIdsBefore, "no thin device left behind")
     }
 }
 

@@ -107,7 +107,7 @@ extension SnapshotService {
     func groupFailure(_ group: SnapshotGroupRecord, _ window: HoldWindow, timeout: Duration) -> SnapshotsError {
         let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
         return SnapshotsError(.kernel, window.outcome == .deadlinePassed
-            ? "group \(group.id) failed: the freeze deadline of \(seconds) s passed before every snapshot was taken, so the guardian released the disks; no snapshot was kept"
+            ? "group \(group.id) failed: the freeze deadline of \(seconds) s passed before every snapshot was taken (a hold or a snapshot was slow: a busy or slow device, or a flush that waits); every hold was released and no snapshot was kept; retry, or give more time with --FreezeTimeout"
             : "group \(group.id) failed: \(window.failure ?? "the guardian failed"); no snapshot was kept")
     }
 

@@ -126,7 +126,7 @@ public final class Guardian {
         var deadline: Date?
         while true {
             let remaining = deadline?.timeIntervalSinceNow ?? 60
-            if remaining <= 0 { return release(journal, journalPath) ? exitDeadline : exitReleaseFailed }
+            if remaining <= 0 { return releaseAfterDeadline(journal, journalPath) }
             let ready = Glibc.poll(&poll, 1, Int32(min(remaining * 1000, 60_000)) + 1)
             if ready < 0 && errno == EINTR { continue }
             guard ready > 0 else { continue }
@@ -143,6 +143,21 @@ public final class Guardian {
             // End of file: the holder died, perhaps holding.
             return release(journal, journalPath) ? exitHolderDied : exitReleaseFailed
         }
+    }
+
+    /// At the deadline: releases what is held, then stays until the holder
+    /// ends (its "R" or its death), releasing again then. A hold still being
+    /// taken at the deadline (a suspend waiting for in-flight I/O) cannot be
+    /// released yet; the holder releases it once the kernel returns, and should
+    /// the holder die first, the second pass does.
+    private static func releaseAfterDeadline(_ journal: HoldJournal, _ journalPath: String) -> Int32 {
+        release(journal, nil)
+        var byte: UInt8 = 0
+        while true {
+            let count = read(0, &byte, 1)
+            if count == 0 || (count == 1 && byte == releasedByte) || (count < 0 && errno != EINTR) { break }
+        }
+        return release(journal, journalPath) ? exitDeadline : exitReleaseFailed
     }
 
     /// Releases every hold in the journal, in reverse order, going on past a

@@ -41,15 +41,21 @@ extension SnapshotService {
         let start = clock.now
         var taken: [FreezePlan.Hold] = []
         var failure: String?
+        // A hold can take longer than the whole window (a suspend waits for
+        // in-flight I/O, a freeze for the flush). The guardian, finding it not
+        // yet taken, cannot release it, so the holder stops at the deadline
+        // itself and releases what it has.
+        var pastDeadline: Bool { clock.now - start >= timeout }
         do {
-            for hold in plan.holds {
+            for hold in plan.holds where !pastDeadline {
                 try take(hold)
                 taken.append(hold)
             }
-            try body()
+            if !pastDeadline { try body() }
         } catch {
             failure = "\(error)"
         }
+        let deadlinePassed = pastDeadline
         var released = true
         for hold in taken.reversed() {
             do { try release(hold) } catch {
@@ -58,7 +64,8 @@ extension SnapshotService {
             }
         }
         let elapsed = clock.now - start
-        let outcome = guardian.finish(released: released)
+        var outcome = guardian.finish(released: released)
+        if deadlinePassed && outcome == .clean { outcome = .deadlinePassed }
         return HoldWindow(outcome: failure.map { .failed($0) } ?? outcome, microseconds: elapsed.microseconds)
     }
 
