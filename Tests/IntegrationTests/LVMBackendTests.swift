@@ -242,6 +242,20 @@ struct LVMBackendTests {
         try fixture.checkAgreement()
     }
 
+    /// Appends record i (SnapshotGroupTests' 64-byte format) to the first
+    /// file, syncs it, then to the second, syncs it, until killed.
+    static let alternatingWriter = """
+        import sys, zlib, os
+        files = [os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND) for path in sys.argv[1:3]]
+        i = 0
+        while True:
+            body = b"%010d %s" % (i, (b"%x" % (i * 2654435761 % 2**32)).rjust(43, b"."))
+            for f in files:
+                os.write(f, body + b" %08x\\n" % zlib.crc32(body))
+                os.fsync(f)
+            i += 1
+        """
+
     @Test(.enabled(if: Rig.enabled))
     func aGroupOfLVsWithTheirOwnFilesystemsNeedsAKernelThatNestsFreezes() throws {
         let fixture = try Fixture()
@@ -269,11 +283,37 @@ struct LVMBackendTests {
             #expect(try Rig.shell("lvs --noheadings -o lv_uuid \(vg) | sort") == lvsBefore, "nothing kept")
             #expect(try fixture.service.describeSnapshotGroups().first?.group.status == .failed)
         } else {
-            let result = try fixture.service.createSnapshotGroup(diskIds: disks, name: "both")
-            #expect(result.group?.status == .accomplished && result.snapshots.count == 2)
-            for snapshot in result.snapshots {
-                let clone = try fixture.service.cloneDisk(fromSnapshot: snapshot.id, name: nil)
-                try Rig.shell("udevadm settle; fsck.ext4 -fn /dev/\(vg)/\(clone.logicalVolume ?? "?") >/dev/null")
+            // Record i goes to a, is synced, then to b: a cut at one instant
+            // finds as many records in b as in a, or one fewer.
+            let scripts = "/tmp/\(vg)-py"
+            try Rig.shell("mkdir -p \(scripts)")
+            try Self.alternatingWriter.write(toFile: "\(scripts)/writer.py", atomically: true, encoding: .utf8)
+            try SnapshotGroupTests.checker.write(toFile: "\(scripts)/checker.py", atomically: true, encoding: .utf8)
+            let writer = Process()
+            writer.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+            writer.arguments = ["\(scripts)/writer.py", "/tmp/\(vg)-a/records", "/tmp/\(vg)-b/records"]
+            try writer.run()
+            defer { writer.terminate(); writer.waitUntilExit() }
+            Thread.sleep(forTimeInterval: 1)
+            for round in 1...5 {
+                let result = try fixture.service.createSnapshotGroup(diskIds: disks, name: "both\(round)", freezeTimeout: .seconds(60))
+                #expect(result.group?.status == .accomplished && result.snapshots.count == 2)
+                var counts: [Int] = []
+                for snapshot in result.snapshots {
+                    let clone = try fixture.service.cloneDisk(fromSnapshot: snapshot.id, name: nil)
+                    let device = "/dev/\(vg)/\(clone.logicalVolume ?? "?")", mountPoint = "/tmp/\(vg)-clone"
+                    // -p replays the journal; an inconsistent filesystem leaves what -p cannot fix (exit 4).
+                    try Rig.shell("udevadm settle; fsck.ext4 -p \(device) >/dev/null; [ $? -lt 4 ]")
+                    let count = try Rig.shell("""
+                        mkdir -p \(mountPoint) && mount -o ro \(device) \(mountPoint) && \
+                        python3 \(scripts)/checker.py \(mountPoint)/records; status=$?; umount \(mountPoint); exit $status
+                        """)
+                    counts.append(Int(count.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1)
+                    try fixture.service.deleteDisk(clone.id)
+                }
+                // The group's snapshots come in the order of its disks: a, then b.
+                #expect(counts.count == 2 && counts[0] > 0 && (counts[0] == counts[1] || counts[0] == counts[1] + 1),
+                        "round \(round): records in a and b \(counts) are not one instant")
             }
         }
         // Released either way: the filesystems take writes.
