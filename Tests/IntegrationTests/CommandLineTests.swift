@@ -107,18 +107,35 @@ struct CommandLineTests {
     }
 
     @Test(.enabled(if: Rig.enabled))
+    /// Fifty invocations at once on one pool: creates, deletes, describes, a
+    /// clone and a rollback. Each must succeed (they serialize on the state
+    /// directory's lock), every new ID must be distinct, and the catalog and
+    /// the kernel must agree afterwards.
     func concurrentInvocationsSerializeAndAllSucceed() throws {
         let fixture = try Fixture()
         defer { fixture.close() }
-        let disk = try fixture.newDisk()
-        let results = try (0..<8).map { _ in
-            try fixture.cli.start(["CreateSnapshot", "--DiskId", disk])
-        }.map { try $0.wait() }
-        let output = results.map(\.output).joined()
-        #expect(results.allSatisfy { $0.status == 0 }, "\(results.map(\.errors))")
-        let ids = output.split(separator: "\n").compactMap { CLI.field(String($0), "SnapshotId") as? String }
-        #expect(ids.count == 8, "\(output)")
-        #expect(Set(ids).count == 8, "every ID distinct")
+        let disks = [try fixture.newDisk("a"), try fixture.newDisk("b")]
+        let rolledBack = try fixture.newDisk("c")
+        let base = try fixture.newSnapshot(rolledBack)
+        let doomed = try (0..<5).map { _ in try fixture.newSnapshot(disks[0]) }
+        var commands: [[String]] = (0..<30).map { ["CreateSnapshot", "--DiskId", disks[$0 % 2]] }
+        commands += doomed.map { ["DeleteSnapshot", "--SnapshotId", $0] }
+        commands += (0..<8).map { _ in ["DescribeSnapshots", "--PageSize", "100"] }
+        commands += (0..<3).map { _ in ["DescribeDisks"] }
+        commands += (0..<3).map { _ in ["CreateDisk", "--SnapshotId", base] }
+        commands += [["ResetDisk", "--DiskId", rolledBack, "--SnapshotId", base]]
+        #expect(commands.count == 50)
+        let results = try commands.map { try fixture.cli.start($0) }.map { try $0.wait() }
+        for (command, result) in zip(commands, results) where result.status != 0 {
+            Issue.record("\(command.joined(separator: " ")) exited \(result.status): \(result.errors)")
+        }
+        let created = results.compactMap { CLI.field($0.output, "SnapshotId") as? String }
+        let cloned = results.compactMap { CLI.field($0.output, "DiskId") as? String }
+        #expect(created.count == 30 && cloned.count == 3, "\(created.count) snapshots and \(cloned.count) disks made")
+        #expect(Set(created + cloned).count == created.count + cloned.count, "every ID distinct")
+        #expect(Set(created + cloned).isDisjoint(with: disks + doomed + [rolledBack, base]), "no ID reused")
+        let listed = try fixture.cli.succeed(["DescribeSnapshots", "--PageSize", "100"])
+        #expect(CLI.field(listed, "TotalCount") as? Int == 31, "the 30 new ones and the base: \(listed.prefix(300))")
         try Agreement.check(stateDirectory: fixture.stateDirectory, poolName: fixture.poolName)
     }
 
