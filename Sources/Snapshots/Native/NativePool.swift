@@ -34,14 +34,32 @@ struct NativePool {
         return details.transactionID
     }
 
-    /// Refuses to work on a pool that cannot take metadata changes.
+    /// Refuses to add to a pool that cannot take it, saying what the kernel
+    /// reports and what to do. Deleting stays allowed: it frees space.
     func requireWritable() throws {
         let status = try status()
-        guard status.mode == .readWrite, let details = status.details else {
-            throw SnapshotsError(.poolInUse, "pool \(record.name) is \(status.mode), not read-write")
+        let name = record.name
+        switch status.mode {
+        case .readWrite: break
+        case .outOfDataSpace:
+            throw SnapshotsError(.insufficientSpace, """
+                pool \(name) is out of data space (the kernel reports out_of_data_space): writes to new blocks \
+                wait or fail; grow its data device, or delete snapshots or disks to free blocks, then retry
+                """)
+        case .readOnly:
+            throw SnapshotsError(.poolInUse, """
+                pool \(name) is read-only (the kernel stopped metadata changes: a metadata I/O error, a full \
+                metadata device, or the read_only feature); see `dmsnap pool status \(name)`, and check its \
+                metadata with thin_check before it is used again
+                """)
+        case .failed:
+            throw SnapshotsError(.poolInUse, """
+                pool \(name) has failed (the kernel fails all its I/O); deactivate it and check its metadata \
+                with thin_check
+                """)
         }
-        if details.needsCheck {
-            throw SnapshotsError(.poolInUse, "pool \(record.name) needs a metadata check (thin_check)")
+        if status.details?.needsCheck == true {
+            throw SnapshotsError(.poolInUse, "pool \(name) needs a metadata check: the kernel set needs_check; run thin_check on its metadata")
         }
     }
 
