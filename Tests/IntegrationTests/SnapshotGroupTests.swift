@@ -151,11 +151,13 @@ struct SnapshotGroupTests {
             #expect(group.status == .accomplished && result.snapshots.count == 3 && group.holdWindowMicroseconds > 0)
             groups.append(group.id)
             if index == 1 { Self.expectTopHeldFirst(result.plan, volume) }
+            print("\(layout): group \(index)/20 held \(group.holdWindowMicroseconds / 1000) ms")
         }
         #expect(try DeviceMapper().list().allSatisfy { try DeviceMapper().info($0.name)?.isSuspended == false }, "nothing left suspended")
         var previous = 0
         for group in groups {
             let records = try volume.verify(group)
+            print("\(layout): group \(group) holds \(records) whole records")
             #expect(records > previous, "group \(group) holds more records than the one before (\(records) after \(previous))")
             previous = records
         }
