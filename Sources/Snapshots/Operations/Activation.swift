@@ -28,6 +28,7 @@ extension SnapshotService {
                 activated.append(native.deviceName)
             }
         }
+        try activateManifests()
         try recoverLocked()
         // LVM activates its own volumes (its udev rules, lvm2-activation).
         for disk in try catalog.read({ db in try DiskRecord.filter(Column("backend") == Backend.native.rawValue).fetchAll(db) }) {
