@@ -9,6 +9,10 @@ extension SnapshotService {
     public func activate() throws -> [String] {
         let lock = try OperationLock(stateDirectory: stateDirectory)
         defer { withExtendedLifetime(lock) {} }
+        return try activateLocked()
+    }
+
+    func activateLocked() throws -> [String] {
         var activated: [String] = []
         let pools = try catalog.read { db in try PoolRecord.fetchAll(db) }
         for var pool in pools {
