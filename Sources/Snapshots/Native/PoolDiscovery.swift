@@ -20,6 +20,7 @@ struct PoolDiscovery {
             guard let uuid = try deviceMapper.info(device.name)?.uuid, uuid.hasPrefix(KernelNames.poolUUIDPrefix) else { continue }
             let name = String(uuid.dropFirst(KernelNames.poolUUIDPrefix.count))
             do {
+                try Validation.requirePoolName(name)
                 found[name] = try activePool(name, device: device.name)
             } catch {
                 problems.append("pool device \(device.name): \(error)")
