@@ -24,7 +24,7 @@ struct ActivateCommand: ParsableCommand {
 struct RecoverCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "recover",
-        abstract: "Finish or undo operations a crash interrupted, and resume suspended dmsnap devices.",
+        abstract: "Finish or undo operations a crash interrupted, and resume suspended dmsnap devices; rebuild a lost catalog.",
         discussion: """
             Every command that changes state runs this first; run it by hand after a crash to see what it did.
 
@@ -38,19 +38,42 @@ struct RecoverCommand: ParsableCommand {
             refuses to start an empty one, because the records of existing pools, disks and
             snapshots would silently vanish; this command starts it and says so.
 
-            Example:
+            --rebuild fills that new catalog from what the host still holds:
+              - every native pool keeps its own records (disks, snapshots, groups: IDs,
+                names, descriptions, thin ids, sizes, times) on a small reserved thin
+                device, rewritten after every change; a rebuild reads them back.
+                Pools are found by their device-mapper devices and, for file-backed
+                pools, by their files in the state directory (put back on loop
+                devices when a reboot took them). A pool on block devices that is
+                not active cannot be found: nothing marks those devices as dmsnap's.
+              - the kernel is the truth: a record whose thin device is gone is
+                dropped; a thin device without a record is kept as a record named
+                recovered-POOL-ID (a snapshot, or the disk its active device shows),
+                never deleted.
+              - LVM disks and snapshots come back by their LV UUIDs and the IDs
+                dmsnap tags them with.
+            It refuses to run over a catalog that can be read and holds anything,
+            and then changes nothing.
+
+            Examples:
               dmsnap recover
+              mv /var/lib/dmsnap/catalog.sqlite{,-wal,-shm} /root/broken-catalog/
+              dmsnap recover --rebuild
             """
     )
 
     @OptionGroup var global: GlobalOptions
 
+    @Flag(help: "Start a new catalog and fill it from the pools' own records and LVM (after the catalog was lost or moved aside).")
+    var rebuild = false
+
     func run() throws {
         try Everyday.run(json: false) {
             let service = try global.service(startingAfresh: true)
             if service.startedAfreshCatalog {
-                print("Started a new, empty catalog in \(service.stateDirectory): the old one was missing or empty.")
+                Swift.print("Started a new, empty catalog in \(service.stateDirectory): the old one was missing or empty.")
             }
+            if rebuild { return Self.show(try service.rebuildCatalog(), stateDirectory: service.stateDirectory) }
             let report = try service.recover()
             for hold in report.releasedHolds { print("released: \(hold) (a snapshot group's holder and guardian died)") }
             for device in report.resumedDevices { print("resumed \(device)") }
@@ -60,5 +83,17 @@ struct RecoverCommand: ParsableCommand {
                 print("Nothing to recover.")
             }
         }
+    }
+
+    private static func show(_ report: RebuildReport, stateDirectory: String) {
+        Swift.print("""
+            Rebuilt the catalog in \(stateDirectory) from \(report.pools.count) native pool(s): \(report.nativeDisks) disk(s), \
+            \(report.nativeSnapshots) snapshot(s), \(report.groups) snapshot group(s); from LVM: \(report.lvmDisks) disk(s), \
+            \(report.lvmSnapshots) snapshot(s).
+            """)
+        for pool in report.pools { Swift.print("pool \(pool)") }
+        for line in report.recovered { Swift.print("recovered: \(line)") }
+        for line in report.dropped { Swift.print("dropped: \(line)") }
+        for line in report.problems { Swift.print("could not place: \(line)") }
     }
 }

@@ -91,6 +91,22 @@ struct CatalogDamageTests {
         #expect(listed.outputText.split(separator: "\n").count == 1, "only the header: the old records are gone")
     }
 
+    /// --rebuild only fills a new catalog: over one that can be read and holds
+    /// records it stops before the lock is used or the kernel is touched.
+    @Test func aRebuildOverAReadableCatalogIsRefusedAndLeavesItAsItIs() throws {
+        let scratch = try DMSnapBinary.scratchDirectory("rebuild")
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let seeded = try SeededState(directory: scratch + "/state")
+        let catalog = seeded.directory + "/catalog.sqlite"
+        let before = try Data(contentsOf: URL(fileURLWithPath: catalog))
+        let result = try DMSnapBinary.run(["recover", "--rebuild", "--state-dir", seeded.directory])
+        #expect(result.status == 1)
+        #expect(Verdict.problems(result, ecsVerb: false) == [])
+        #expect(result.errorText.contains("the catalog \(catalog) can be read and holds 1 pool, 2 disks"), "\(result.errorText)")
+        #expect(result.errorText.contains("move it aside with its -wal and -shm files"))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: catalog)) == before)
+    }
+
     @Test func theFirstRunStartsACatalogWithoutAWord() throws {
         let scratch = try DMSnapBinary.scratchDirectory("first")
         defer { try? FileManager.default.removeItem(atPath: scratch) }

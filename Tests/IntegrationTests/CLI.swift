@@ -104,8 +104,16 @@ enum Agreement {
         #expect(try service.recover().finished.isEmpty, "nothing left to recover")
     }
 
-    /// The thin ids the pool's metadata holds, read with thin_ls from a metadata snapshot.
+    /// The thin id of the pool's own manifest device, which no record names.
+    static let manifestThinId: UInt32 = 0xFF_FFFF
+
+    /// The thin ids the pool's metadata holds, read with thin_ls from a metadata
+    /// snapshot, less the manifest's.
     static func thinIds(pool: String) throws -> Set<UInt32> {
+        try allThinIds(pool: pool).subtracting([manifestThinId])
+    }
+
+    static func allThinIds(pool: String) throws -> Set<UInt32> {
         let deviceMapper = DeviceMapper()
         let metadata = try #require(try deviceMapper.table(pool).first?.parameters.split(separator: " ").first)
         try deviceMapper.send(.reserveMetadataSnapshot, toPool: pool)

@@ -99,7 +99,10 @@ extension SnapshotService {
         var ended = group
         ended.status = status
         ended.holdWindowMicroseconds = window.microseconds
-        try catalog.write { [ended] db in try ended.update(db) }
+        try catalog.write { [ended] db in
+            try ended.update(db)
+            try self.writeManifests(db, ofGroup: ended.id)
+        }
         return ended
     }
 

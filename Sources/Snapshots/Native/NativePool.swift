@@ -74,11 +74,16 @@ struct NativePool {
 
     /// Activates thin device `id` as `/dev/mapper/<name>` when it is not active.
     func activateVolume(_ id: String, thinId: UInt32, sizeBytes: UInt64, readOnly: Bool = false) throws {
-        let name = KernelNames.volume(id)
+        try activateThin(KernelNames.volume(id), uuid: KernelNames.volumeUUID(id), thinId: thinId,
+                         sizeBytes: sizeBytes, readOnly: readOnly)
+    }
+
+    /// Activates thin device `thinId` as `/dev/mapper/<name>` when no device has that name.
+    func activateThin(_ name: String, uuid: String, thinId: UInt32, sizeBytes: UInt64, readOnly: Bool = false) throws {
         if try deviceMapper.info(name) != nil { return }
         let table = try ThinVolumeTable(length: sizeBytes / 512, pool: DeviceReference("/dev/mapper/\(deviceName)"),
                                         id: ThinDeviceID(thinId))
-        try deviceMapper.create(name, uuid: KernelNames.volumeUUID(id), table: [table.targetLine], readOnly: readOnly)
+        try deviceMapper.create(name, uuid: uuid, table: [table.targetLine], readOnly: readOnly)
     }
 
     /// Removes `/dev/mapper/<name>` when it is active.

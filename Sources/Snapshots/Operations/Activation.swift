@@ -9,6 +9,10 @@ extension SnapshotService {
     public func activate() throws -> [String] {
         let lock = try OperationLock(stateDirectory: stateDirectory)
         defer { withExtendedLifetime(lock) {} }
+        return try activateLocked()
+    }
+
+    func activateLocked() throws -> [String] {
         var activated: [String] = []
         let pools = try catalog.read { db in try PoolRecord.fetchAll(db) }
         for var pool in pools {
@@ -28,6 +32,7 @@ extension SnapshotService {
                 activated.append(native.deviceName)
             }
         }
+        try activateManifests()
         try recoverLocked()
         // LVM activates its own volumes (its udev rules, lvm2-activation).
         for disk in try catalog.read({ db in try DiskRecord.filter(Column("backend") == Backend.native.rawValue).fetchAll(db) }) {

@@ -99,7 +99,10 @@ extension SnapshotService {
                 throw SnapshotsError(.poolInUse, "pool \(name) still has \(disks) disk(s) and \(snapshots) snapshot(s); delete them first")
             }
             let deviceName = KernelNames.pool(name)
-            if try deviceMapper.info(deviceName) != nil { try deviceMapper.remove(deviceName) }
+            if try deviceMapper.info(deviceName) != nil {
+                try ManifestDevice(pool: nativePool(record)).delete()
+                try deviceMapper.remove(deviceName)
+            }
             if let dataFile = record.dataFile, let metadataFile = record.metadataFile {
                 for file in [dataFile, metadataFile] {
                     try LoopDevice.detach(file: file)
@@ -134,7 +137,10 @@ extension SnapshotService {
 
     private func insertAndActivatePool(_ record: PoolRecord) throws -> PoolRecord {
         try nativePool(record).activate()
-        try catalog.write { db in try record.insert(db) }
+        try catalog.write { db in
+            try record.insert(db)
+            try self.writeManifest(db, poolName: record.name)
+        }
         return record
     }
 

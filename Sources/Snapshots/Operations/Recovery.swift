@@ -84,6 +84,7 @@ extension SnapshotService {
                 let members = try SnapshotRecord.filter(Column("groupId") == group.id).fetchCount(db)
                 group.status = members == group.diskIds.count ? .accomplished : .failed
                 try group.update(db)
+                try self.writeManifests(db, ofGroup: group.id)
             }
         }
     }
@@ -111,7 +112,12 @@ extension SnapshotService {
         if let thinId = payload.newThinId {
             try native.deleteThin(thinId)
         }
-        _ = try catalog.write { db in try intent.delete(db) }
+        // The records are as they were; the write repairs a manifest that an
+        // earlier failure left behind the catalog.
+        try catalog.write { db in
+            try intent.delete(db)
+            try self.writeManifest(db, poolName: pool.name)
+        }
     }
 
     /// Resumes every dmsnap device (UUID prefix DMSNAP-) that is suspended.
@@ -140,12 +146,14 @@ extension SnapshotService {
         }
     }
 
-    /// Records that the pool moved past the intent's transaction, and drops the intent.
+    /// Records that the pool moved past the intent's transaction, drops the
+    /// intent, and writes the pool's manifest, in the caller's transaction.
     func markCommitted(_ db: Database, intent: IntentRecord) throws {
         if var pool = try PoolRecord.fetchOne(db, key: intent.poolName) {
             pool.transactionId = intent.transactionId + 1
             try pool.update(db)
         }
         try intent.delete(db)
+        try writeManifest(db, poolName: intent.poolName)
     }
 }

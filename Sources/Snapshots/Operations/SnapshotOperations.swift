@@ -146,7 +146,10 @@ extension SnapshotService {
             if let name { snapshot.name = name }
             if let description { snapshot.description = description }
             snapshot.modifiedAt = Date()
-            try catalog.write { [snapshot] db in try snapshot.update(db) }
+            try catalog.write { [snapshot] db in
+                try snapshot.update(db)
+                try self.writeManifest(db, poolName: snapshot.poolName)
+            }
             return snapshot
         }
     }

@@ -79,6 +79,10 @@ public final class SnapshotService: Sendable {
             }
             var payload = payload
             if payload.newThinId == nil, operation.allocatesThinDevice {
+                // Ids go up from 0; the highest is the manifest's (`ManifestDevice.thinId`).
+                guard current.nextThinId < ManifestDevice.thinId else {
+                    throw SnapshotsError(.insufficientSpace, "pool \(pool.name) has handed out every thin device id; make a new pool")
+                }
                 payload.newThinId = current.nextThinId
                 current.nextThinId += 1
                 try current.update(db)

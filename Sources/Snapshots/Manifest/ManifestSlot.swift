@@ -1,0 +1,116 @@
+import Foundation
+
+/// The on-disk form of a manifest: one of the two slots of the manifest device.
+///
+///     offset  size  field
+///          0     8  magic "DMSNAPMF"
+///          8     4  format version, little-endian (1)
+///         12     4  payload length in bytes, little-endian
+///         16     8  generation, little-endian: one more than the newest slot's
+///         24     4  CRC-32C of bytes 0..<24 followed by the payload
+///         28     4  zero
+///         32     …  payload: the manifest as JSON (readable with `dd | strings`)
+///
+/// padded with zeros to whole 4 KiB blocks, the unit O_DIRECT writes in. A
+/// writer always overwrites the slot that does not hold the newest valid
+/// manifest, so a write torn by a crash or a power cut fails its checksum and
+/// leaves the other slot, one change older, to the reader.
+enum ManifestSlot {
+    static let magic = Array("DMSNAPMF".utf8)
+    static let formatVersion: UInt32 = 1
+    static let headerSize = 32
+    /// O_DIRECT's alignment, and the unit a slot is read and written in.
+    static let blockSize = 4096
+
+    /// What a slot holds.
+    enum Content: Equatable {
+        case manifest(generation: UInt64, PoolManifest)
+        /// Never written: its first block is all zeros.
+        case blank
+        /// Something that is not a dmsnap manifest.
+        case foreign
+        /// A dmsnap manifest that cannot be used (torn, corrupt, from a newer dmsnap), and why.
+        case damaged(String)
+    }
+
+    /// The slot's bytes: header, JSON, zero padding to whole blocks.
+    static func encode(_ manifest: PoolManifest, generation: UInt64, capacity: Int) throws -> [UInt8] {
+        let payload = [UInt8](try JSONEncoder().encode(manifest))
+        let length = headerSize + payload.count
+        guard length <= capacity, let payloadLength = UInt32(exactly: payload.count) else {
+            throw SnapshotsError(.insufficientSpace, """
+                the manifest of pool \(manifest.pool.name) needs \(length) bytes, more than its slot's \(capacity); \
+                it has \(manifest.disks.count) disks and \(manifest.snapshots.count) snapshots
+                """)
+        }
+        var bytes = magic
+        bytes += littleEndian(formatVersion) + littleEndian(payloadLength) + littleEndian(generation)
+        var crc = CRC32C()
+        crc.combine(bytes[...])
+        crc.combine(payload[...])
+        bytes += littleEndian(crc.value) + littleEndian(UInt32(0)) + payload
+        bytes += [UInt8](repeating: 0, count: roundedUp(bytes.count) - bytes.count)
+        return bytes
+    }
+
+    /// How many bytes a slot takes, read from its first block: the header and
+    /// payload rounded up to whole blocks, at most `capacity`.
+    static func span(firstBlock: ArraySlice<UInt8>, capacity: Int) -> Int {
+        guard firstBlock.count >= headerSize, firstBlock.starts(with: magic) else { return blockSize }
+        return min(capacity, roundedUp(headerSize + Int(field(UInt32.self, firstBlock, at: 12))))
+    }
+
+    static func decode(_ bytes: [UInt8], capacity: Int) -> Content {
+        let slot = bytes[...]
+        guard slot.count >= headerSize else { return .damaged("it is \(slot.count) bytes long, shorter than its header") }
+        guard slot.starts(with: magic) else {
+            return slot.prefix(blockSize).allSatisfy { $0 == 0 } ? .blank : .foreign
+        }
+        let version = field(UInt32.self, slot, at: 8)
+        guard version == formatVersion else {
+            return .damaged("it is in format \(version); this dmsnap reads format \(formatVersion)")
+        }
+        let length = Int(field(UInt32.self, slot, at: 12))
+        guard headerSize + length <= min(capacity, slot.count) else {
+            return .damaged("its header gives a \(length)-byte manifest, past the end of the slot")
+        }
+        let payload = slot[headerSize..<headerSize + length]
+        var crc = CRC32C()
+        crc.combine(slot.prefix(24))
+        crc.combine(payload)
+        let recorded = field(UInt32.self, slot, at: 24)
+        guard crc.value == recorded else {
+            return .damaged("its checksum is \(hex(crc.value)) where its header records \(hex(recorded)) (a torn or damaged write)")
+        }
+        do {
+            let manifest = try JSONDecoder().decode(PoolManifest.self, from: Data(payload))
+            return .manifest(generation: field(UInt64.self, slot, at: 16), manifest)
+        } catch {
+            return .damaged("its checksum is right but its records cannot be read (\(String(describing: error).prefix(200)))")
+        }
+    }
+
+    /// The slot holding the newest usable manifest, if any slot holds one.
+    static func newest(_ slots: [Content]) -> (index: Int, generation: UInt64, manifest: PoolManifest)? {
+        var best: (index: Int, generation: UInt64, manifest: PoolManifest)?
+        for (index, content) in slots.enumerated() {
+            if case .manifest(let generation, let manifest) = content, generation >= best?.generation ?? 0 {
+                best = (index, generation, manifest)
+            }
+        }
+        return best
+    }
+
+    static func roundedUp(_ count: Int) -> Int { (count + blockSize - 1) / blockSize * blockSize }
+
+    private static func littleEndian<T: FixedWidthInteger>(_ value: T) -> [UInt8] {
+        withUnsafeBytes(of: value.littleEndian, Array.init)
+    }
+
+    private static func field<T: FixedWidthInteger>(_: T.Type, _ bytes: ArraySlice<UInt8>, at offset: Int) -> T {
+        let start = bytes.startIndex + offset
+        return bytes[start..<start + MemoryLayout<T>.size].reversed().reduce(T.zero) { $0 << 8 | T($1) }
+    }
+
+    private static func hex(_ value: UInt32) -> String { "0x" + String(value, radix: 16, uppercase: true) }
+}

@@ -1,0 +1,128 @@
+import DeviceMapper
+import Foundation
+
+/// Native pools found without the catalog, for `recover --rebuild`: every
+/// device-mapper device with dmsnap's pool UUID, and every file-backed pool
+/// whose files are in the state directory (put on loop devices and activated
+/// first when a reboot took its devices). A pool on block devices that is not
+/// active cannot be found: nothing marks those devices as dmsnap's.
+///
+/// The records carry what the kernel and the files say; the manifest adds
+/// the rest (creation time, the thin-id counter).
+struct PoolDiscovery {
+    let stateDirectory: String
+    let deviceMapper: DeviceMapper
+
+    func pools() throws -> (found: [PoolRecord], problems: [String]) {
+        var found: [String: PoolRecord] = [:]
+        var problems: [String] = []
+        for device in try deviceMapper.list() {
+            guard let uuid = try deviceMapper.info(device.name)?.uuid, uuid.hasPrefix(KernelNames.poolUUIDPrefix) else { continue }
+            let name = String(uuid.dropFirst(KernelNames.poolUUIDPrefix.count))
+            do {
+                try Validation.requirePoolName(name)
+                found[name] = try activePool(name, device: device.name)
+            } catch {
+                problems.append("pool device \(device.name): \(error)")
+            }
+        }
+        for name in filePoolNames() where found[name] == nil {
+            do {
+                found[name] = try reactivateFilePool(name)
+            } catch {
+                problems.append("file-backed pool \(name) in \(stateDirectory)/pools/\(name): \(error)")
+            }
+        }
+        return (found.values.sorted { $0.name < $1.name }, problems)
+    }
+
+    /// The pool as its live table describes it: `METADATA DATA BLOCK_SIZE LOW_WATER_MARK …`.
+    private func activePool(_ name: String, device: String) throws -> PoolRecord {
+        guard let line = try deviceMapper.table(device).first, line.type == "thin-pool" else {
+            throw SnapshotsError(.kernel, "\(device) carries dmsnap's pool UUID but is not a thin-pool")
+        }
+        let arguments = line.parameters.split(separator: " ")
+        guard arguments.count >= 4, let metadata = DeviceNumber(arguments[0]), let data = DeviceNumber(arguments[1]),
+              let blockSize = UInt64(arguments[2]), let lowWaterMark = UInt64(arguments[3]) else {
+            throw SnapshotsError(.kernel, "cannot read the thin-pool table of \(device): \(line.parameters)")
+        }
+        let files = filePoolFiles(name)
+        let backed = backingFile(of: data) == files.data && backingFile(of: metadata) == files.metadata
+        return record(name, data: try devicePath(data), metadata: try devicePath(metadata),
+                      files: backed ? files : nil, blockSize: blockSize, lowWaterMark: lowWaterMark, dataSectors: line.length)
+    }
+
+    /// Puts a file-backed pool's files on loop devices and activates the pool.
+    private func reactivateFilePool(_ name: String) throws -> PoolRecord {
+        let files = filePoolFiles(name)
+        let blockSize = try ThinSuperblock.dataBlockSize(ofMetadataFile: files.metadata)
+        let dataBytes = try FileManager.default.attributesOfItem(atPath: files.data)[.size] as? UInt64 ?? 0
+        let pool = record(name, data: try LoopDevice.attach(file: files.data), metadata: try LoopDevice.attach(file: files.metadata),
+                          files: files, blockSize: blockSize,
+                          lowWaterMark: SnapshotService.defaultLowWaterMark(dataBytes: dataBytes, blockSizeSectors: blockSize),
+                          dataSectors: dataBytes / 512)
+        try NativePool(record: pool, deviceMapper: deviceMapper).activate()
+        return pool
+    }
+
+    private func record(_ name: String, data: String, metadata: String, files: (data: String, metadata: String)?,
+                        blockSize: UInt64, lowWaterMark: UInt64, dataSectors: UInt64) -> PoolRecord {
+        PoolRecord(name: name, dataDevice: data, metadataDevice: metadata, dataFile: files?.data, metadataFile: files?.metadata,
+                   blockSizeSectors: blockSize, lowWaterMarkBlocks: lowWaterMark, dataSectors: dataSectors,
+                   transactionId: 0, nextThinId: 0, createdAt: Date())
+    }
+
+    /// Pools whose two files `pool create --file-backed` made are both there.
+    private func filePoolNames() -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: "\(stateDirectory)/pools")) ?? []
+        return names.sorted().filter { name in
+            let files = filePoolFiles(name)
+            return (try? Validation.requirePoolName(name)) != nil
+                && FileManager.default.fileExists(atPath: files.data) && FileManager.default.fileExists(atPath: files.metadata)
+        }
+    }
+
+    private func filePoolFiles(_ name: String) -> (data: String, metadata: String) {
+        ("\(stateDirectory)/pools/\(name)/data.img", "\(stateDirectory)/pools/\(name)/metadata.img")
+    }
+
+    /// /dev/NAME of a block device, from its uevent in sysfs.
+    private func devicePath(_ number: DeviceNumber) throws -> String {
+        let uevent = (try? String(contentsOfFile: "/sys/dev/block/\(number)/uevent", encoding: .utf8)) ?? ""
+        guard let line = uevent.split(separator: "\n").first(where: { $0.hasPrefix("DEVNAME=") }) else {
+            throw SnapshotsError(.kernel, "block device \(number) has no name in /sys/dev/block/\(number)/uevent")
+        }
+        return "/dev/" + line.dropFirst("DEVNAME=".count)
+    }
+
+    /// The file under a loop device, or nil for any other device.
+    private func backingFile(of number: DeviceNumber) -> String? {
+        (try? String(contentsOfFile: "/sys/dev/block/\(number)/loop/backing_file", encoding: .utf8))?
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}
+
+/// The few fields of dm-thin's metadata superblock (`struct thin_disk_superblock`
+/// in drivers/md/dm-thin-metadata.c) that re-creating a pool's table needs.
+enum ThinSuperblock {
+    static let magic: UInt64 = 27_022_010
+
+    static func dataBlockSize(ofMetadataFile path: String) throws -> UInt64 {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw SnapshotsError(.kernel, "cannot read \(path): \(String(cString: strerror(errno)))")
+        }
+        defer { try? handle.close() }
+        return try dataBlockSize(of: [UInt8](try handle.read(upToCount: 512) ?? Data()), path: path)
+    }
+
+    /// magic: le64 at 32; data_block_size: le32 at 336, in sectors.
+    static func dataBlockSize(of block: [UInt8], path: String) throws -> UInt64 {
+        func field(_ offset: Int, _ count: Int) -> UInt64 {
+            block[offset..<offset + count].reversed().reduce(0) { $0 << 8 | UInt64($1) }
+        }
+        guard block.count >= 340, field(32, 8) == magic else {
+            throw SnapshotsError(.kernel, "\(path) does not start with a thin-pool metadata superblock")
+        }
+        return field(336, 4)
+    }
+}

@@ -1,0 +1,45 @@
+import Foundation
+import GRDB
+
+extension SnapshotService {
+    /// Writes pool `poolName`'s manifest from the catalog as `db` holds it.
+    ///
+    /// Called inside the catalog transaction that records a change, after the
+    /// change's rows: when the write fails the transaction rolls back and the
+    /// intent stays, so `recover` repeats both; when dmsnap dies between the
+    /// write and the catalog's commit, the intent is still there and recovery
+    /// writes the manifest again. A name that is not a native pool (LVM's
+    /// `vg/pool`) has no manifest: LVM tags its LVs instead.
+    func writeManifest(_ db: Database, poolName: String) throws {
+        guard let pool = try PoolRecord.fetchOne(db, key: poolName) else { return }
+        try ManifestDevice(pool: nativePool(pool)).write(try manifest(of: pool, db))
+    }
+
+    /// The manifests of every native pool that holds a snapshot of group `groupId`.
+    func writeManifests(_ db: Database, ofGroup groupId: String) throws {
+        let pools = try String.fetchAll(db, sql: "SELECT DISTINCT poolName FROM snapshot WHERE groupId = ? AND backend = ?",
+                                        arguments: [groupId, Backend.native.rawValue])
+        for pool in pools { try writeManifest(db, poolName: pool) }
+    }
+
+    func manifest(of pool: PoolRecord, _ db: Database) throws -> PoolManifest {
+        let inPool = Column("poolName") == pool.name && Column("backend") == Backend.native.rawValue
+        let disks = try DiskRecord.filter(inPool).order(Column("createdAt"), Column("id")).fetchAll(db)
+        let snapshots = try SnapshotRecord.filter(inPool).order(Column("createdAt"), Column("id")).fetchAll(db)
+        let groupIds = Array(Set(snapshots.compactMap(\.groupId))).sorted()
+        let groups = groupIds.isEmpty ? [] : try SnapshotGroupRecord.fetchAll(db, keys: groupIds)
+        return PoolManifest(pool: pool, disks: disks, snapshots: snapshots, groups: groups)
+    }
+
+    /// Makes every pool's manifest device active, and writes a manifest where
+    /// none is (a pool made before dmsnap kept manifests). Run by `activate`.
+    func activateManifests() throws {
+        for pool in try catalog.read({ db in try PoolRecord.fetchAll(db) }) {
+            let device = ManifestDevice(pool: nativePool(pool))
+            try device.activate(creating: true)
+            if try device.newest() == nil {
+                try catalog.write { db in try self.writeManifest(db, poolName: pool.name) }
+            }
+        }
+    }
+}

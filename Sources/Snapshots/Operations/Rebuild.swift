@@ -1,0 +1,110 @@
+import Foundation
+import GRDB
+
+/// What `recover --rebuild` put back, and what it could not.
+public struct RebuildReport: Sendable {
+    /// Per pool: its name and where its records came from.
+    public var pools: [String] = []
+    public var nativeDisks = 0, nativeSnapshots = 0, groups = 0
+    public var lvmDisks = 0, lvmSnapshots = 0
+    /// Thin devices that had no record, and the records they became.
+    public var recovered: [String] = []
+    /// Records of the manifests whose thin device is gone.
+    public var dropped: [String] = []
+    /// What could not be placed, and why.
+    public var problems: [String] = []
+}
+
+extension SnapshotService {
+    /// Fills a new, empty catalog from what the pools and LVM still know
+    /// (after the old catalog was lost, or damaged and moved aside): every
+    /// native pool's manifest reconciled with its thin devices (`PoolRebuild`),
+    /// then LVM's volumes by their tags and UUIDs. IDs are kept. A catalog that
+    /// can be read and holds anything is refused before anything is touched.
+    public func rebuildCatalog() throws -> RebuildReport {
+        let lock = try OperationLock(stateDirectory: stateDirectory)
+        defer { withExtendedLifetime(lock) {} }
+        try requireEmptyCatalog()
+        var report = RebuildReport()
+        let (pools, problems) = try PoolDiscovery(stateDirectory: stateDirectory, deviceMapper: deviceMapper).pools()
+        report.problems += problems
+        for found in pools {
+            do {
+                try rebuildPool(found, into: &report)
+            } catch {
+                report.problems.append("pool \(found.name) was not rebuilt: \(error)")
+            }
+        }
+        if !lvmScope.isOff {
+            _ = try withLVM { session in try discoverLVM(session) }
+        }
+        _ = try activateLocked()
+        let counts = try catalog.read { db in
+            let native = Column("backend") == Backend.native.rawValue
+            return [try DiskRecord.filter(native).fetchCount(db), try SnapshotRecord.filter(native).fetchCount(db),
+                    try DiskRecord.filter(!native).fetchCount(db), try SnapshotRecord.filter(!native).fetchCount(db),
+                    try SnapshotGroupRecord.fetchCount(db)]
+        }
+        (report.nativeDisks, report.nativeSnapshots, report.lvmDisks, report.lvmSnapshots, report.groups) =
+            (counts[0], counts[1], counts[2], counts[3], counts[4])
+        return report
+    }
+
+    private func requireEmptyCatalog() throws {
+        let counts = try catalog.read { db in
+            [("pool", try PoolRecord.fetchCount(db)), ("disk", try DiskRecord.fetchCount(db)),
+             ("snapshot", try SnapshotRecord.fetchCount(db)), ("snapshot group", try SnapshotGroupRecord.fetchCount(db)),
+             ("unfinished operation", try IntentRecord.fetchCount(db))]
+        }
+        let held = counts.filter { $0.1 > 0 }
+        guard held.isEmpty else {
+            throw SnapshotsError(.recoveryNeeded, """
+                the catalog \(catalog.path) can be read and holds \
+                \(held.map { "\($0.1) \($0.0)\($0.1 == 1 ? "" : "s")" }.joined(separator: ", ")); \
+                --rebuild only fills a new catalog, and changed nothing. If that catalog is wrong, move it aside \
+                with its -wal and -shm files and run `dmsnap recover --rebuild` again
+                """)
+        }
+    }
+
+    private func rebuildPool(_ found: PoolRecord, into report: inout RebuildReport) throws {
+        let native = nativePool(found)
+        let thinIds = try native.thinIds()
+        var manifest: PoolManifest?
+        var source = "no manifest (a pool made before dmsnap kept one); its thin devices are kept as recovered records"
+        if thinIds.contains(ManifestDevice.thinId) {
+            let device = ManifestDevice(pool: native)
+            try device.activate(creating: false)
+            let slots = try device.read()
+            if let newest = ManifestSlot.newest(slots) {
+                manifest = newest.manifest
+                source = "manifest generation \(newest.generation), written at transaction \(newest.manifest.transactionId)"
+            } else {
+                source = "its manifest device \(device.path) holds no readable manifest (\(slots.map(Self.describe).joined(separator: "; "))); its thin devices are kept as recovered records"
+            }
+        }
+        let transactionId = try native.transactionId()
+        let rebuilt = PoolRebuild(found: found, manifest: manifest, thinIds: thinIds, volumes: try native.activeVolumes(),
+                                  transactionId: transactionId)
+        try catalog.write { db in
+            try rebuilt.pool.insert(db)
+            for disk in rebuilt.disks { try disk.insert(db) }
+            for snapshot in rebuilt.snapshots { try snapshot.insert(db) }
+            // A group spanning pools is in each of their manifests.
+            for group in rebuilt.groups where try !SnapshotGroupRecord.exists(db, key: group.id) { try group.insert(db) }
+            try self.writeManifest(db, poolName: rebuilt.pool.name)
+        }
+        report.pools.append("\(found.name): \(source); the pool is at transaction \(transactionId)")
+        report.recovered += rebuilt.recovered
+        report.dropped += rebuilt.dropped
+    }
+
+    private static func describe(_ slot: ManifestSlot.Content) -> String {
+        switch slot {
+        case .manifest(let generation, _): "generation \(generation)"
+        case .blank: "blank"
+        case .foreign: "not a dmsnap manifest"
+        case .damaged(let why): why
+        }
+    }
+}

@@ -1,0 +1,145 @@
+import DeviceMapper
+import Foundation
+import Snapshots
+import Testing
+
+/// Issue 7, item 4: a lost catalog is rebuilt from the pools' own manifests
+/// (`dmsnap recover --rebuild`), keeping every ID, name and size.
+@Suite(.serialized)
+struct RebuildTests {
+    typealias Fixture = CommandLineTests.Fixture
+
+    /// What must survive a rebuild: every field a user or a script keys on.
+    static let diskFields = ["DiskId", "DiskName", "Description", "SizeBytes", "CreationTime", "SourceSnapshotId", "PoolName", "Device"]
+    static let snapshotFields = ["SnapshotId", "SnapshotName", "Description", "SourceDiskId", "SourceDiskSize", "CreationTime",
+                                 "LastModifiedTime", "RetentionDays", "SnapshotGroupId"]
+
+    static func listing(_ cli: CLI) throws -> [String] {
+        func rows(_ json: String, _ path: [String], _ fields: [String]) -> [String] {
+            var value: Any? = try? JSONSerialization.jsonObject(with: Data(json.utf8))
+            for step in path { value = (value as? [String: Any])?[step] }
+            return ((value as? [[String: Any]]) ?? []).map { row in fields.map { "\($0)=\(row[$0].map { "\($0)" } ?? "-")" }.joined(separator: " ") }
+                .sorted()
+        }
+        return rows(try cli.succeed(["DescribeDisks"]), ["Disks", "Disk"], diskFields)
+            + rows(try cli.succeed(["DescribeSnapshots", "--PageSize", "100"]), ["Snapshots", "Snapshot"], snapshotFields)
+    }
+
+    static func loseCatalog(_ fixture: Fixture) throws {
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: "\(fixture.stateDirectory)/catalog.sqlite\(suffix)") }
+        #expect(!FileManager.default.fileExists(atPath: "\(fixture.stateDirectory)/catalog.sqlite"))
+    }
+
+    static func checksum(_ path: String) throws -> String {
+        try Rig.shell("head -c 4194304 \(path) | md5sum")
+    }
+
+    @Test(.enabled(if: Rig.enabled))
+    func aLostCatalogIsRebuiltWithEveryIDNameAndSizeEvenAfterAReboot() throws {
+        let fixture = try Fixture()
+        defer { fixture.close() }
+        let cli = fixture.cli
+        let disk = try fixture.newDisk("web")
+        let device = "/dev/mapper/dmsnap-\(disk)"
+        try Rig.shell("dd if=/dev/urandom of=\(device) bs=1M count=4 oflag=direct status=none")
+        let atSnapshot = try Self.checksum(device)
+        let kept = try #require(CLI.field(try cli.succeed(["CreateSnapshot", "--DiskId", disk, "--SnapshotName", "before",
+                                                              "--Description", "before the upgrade", "--RetentionDays", "7"]), "SnapshotId") as? String)
+        let renamed = try fixture.newSnapshot(disk)
+        _ = try cli.succeed(["ModifySnapshotAttribute", "--SnapshotId", renamed, "--SnapshotName", "renamed", "--Description", "new words"])
+        _ = try cli.succeed(["CreateDisk", "--SnapshotId", kept, "--DiskName", "clone"])
+        try Rig.shell("dd if=/dev/zero of=\(device) bs=1M count=4 oflag=direct status=none")
+        let before = try Self.listing(cli)
+        #expect(before.count == 4 && before.contains { $0.contains("SnapshotName=renamed") && $0.contains("Description=new words") })
+
+        // The catalog is lost, then the host reboots: every device and loop device of the pool goes.
+        try Self.loseCatalog(fixture)
+        let deviceMapper = DeviceMapper()
+        for name in try deviceMapper.list().map(\.name) where name.hasPrefix("dmsnap-d-") || name.hasPrefix("dmsnap-s-") {
+            if try deviceMapper.table(name).first?.parameters.hasPrefix(try poolNumber(fixture) + " ") == true { try deviceMapper.remove(name) }
+        }
+        try deviceMapper.remove("dmsnap-manifest-\(fixture.poolName)")
+        try deviceMapper.remove("dmsnap-pool-\(fixture.poolName)")
+        for file in ["data", "metadata"] {
+            try Rig.shell("losetup -j \(fixture.stateDirectory)/pools/\(fixture.poolName)/\(file).img | cut -d: -f1 | xargs -r losetup -d")
+        }
+
+        let output = try cli.succeed(["recover", "--rebuild"])
+        #expect(output.contains("Started a new, empty catalog"), "\(output)")
+        #expect(output.contains("from 1 native pool(s): 2 disk(s), 2 snapshot(s)"), "\(output)")
+        #expect(!output.contains("recovered:") && !output.contains("dropped:") && !output.contains("could not place:"), "\(output)")
+        #expect(try Self.listing(cli) == before, "the same IDs, names, descriptions, sizes and times")
+
+        _ = try cli.succeed(["ResetDisk", "--DiskId", disk, "--SnapshotId", kept])
+        #expect(try Self.checksum(device) == atSnapshot, "a rollback through a rebuilt snapshot restores the disk")
+        try Agreement.check(stateDirectory: fixture.stateDirectory, poolName: fixture.poolName)
+    }
+
+    /// A snapshot committed in the kernel whose process died before the
+    /// catalog and the manifest recorded it, and then the catalog was lost:
+    /// the pool still holds it, and the rebuild keeps it as a recovered snapshot.
+    @Test(.enabled(if: Rig.enabled))
+    func aSnapshotNewerThanTheManifestIsKeptAsRecovered() throws {
+        let fixture = try Fixture()
+        defer { fixture.close() }
+        let disk = try fixture.newDisk("data")
+        let device = "/dev/mapper/dmsnap-\(disk)"
+        try Rig.shell("dd if=/dev/urandom of=\(device) bs=1M count=4 oflag=direct status=none")
+        let atSnapshot = try Self.checksum(device)
+        let crashed = try fixture.cli.run(["CreateSnapshot", "--DiskId", disk], environment: ["DMSNAP_CRASH_AT": "createSnapshot.afterCommit"])
+        #expect(crashed.killed, "\(crashed.errors)")
+        try Rig.shell("dd if=/dev/zero of=\(device) bs=1M count=4 oflag=direct status=none")
+        try Self.loseCatalog(fixture)
+
+        let output = try fixture.cli.succeed(["recover", "--rebuild"])
+        #expect(output.contains("recovered: thin device 1 of pool \(fixture.poolName) had no record"), "\(output)")
+        let snapshots = try #require(CLI.field(try fixture.cli.succeed(["DescribeSnapshots"]), "Snapshots", "Snapshot") as? [[String: Any]])
+        let recovered = try #require(snapshots.first, "\(snapshots)")
+        #expect(snapshots.count == 1 && (recovered["SnapshotName"] as? String) == "recovered-\(fixture.poolName)-1")
+        #expect((recovered["Description"] as? String)?.contains("recovered by dmsnap recover --rebuild") == true)
+        let id = try #require(recovered["SnapshotId"] as? String)
+        let exposed = try fixture.cli.succeed(["snapshot", "expose", id]).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(try Self.checksum(exposed) == atSnapshot, "the recovered snapshot holds the disk as it was")
+        _ = try fixture.cli.succeed(["snapshot", "hide", id])
+        try Agreement.check(stateDirectory: fixture.stateDirectory, poolName: fixture.poolName)
+    }
+
+    /// The same crash, but `recover` runs before the catalog is lost: recovery
+    /// finishes the snapshot and writes the manifest, so it keeps its ID.
+    @Test(.enabled(if: Rig.enabled))
+    func recoveryWritesTheManifestACrashLeftBehind() throws {
+        let fixture = try Fixture()
+        defer { fixture.close() }
+        let disk = try fixture.newDisk()
+        let crashed = try fixture.cli.run(["CreateSnapshot", "--DiskId", disk], environment: ["DMSNAP_CRASH_AT": "createSnapshot.afterCommit"])
+        #expect(crashed.killed, "\(crashed.errors)")
+        #expect(try fixture.cli.succeed(["recover"]).contains("finished createSnapshot"))
+        let before = try Self.listing(fixture.cli)
+        try Self.loseCatalog(fixture)
+        let output = try fixture.cli.succeed(["recover", "--rebuild"])
+        #expect(!output.contains("recovered:"), "\(output)")
+        #expect(try Self.listing(fixture.cli) == before)
+    }
+
+    @Test(.enabled(if: Rig.enabled))
+    func aRebuildOverAReadableCatalogIsRefusedAndChangesNothing() throws {
+        let fixture = try Fixture()
+        defer { fixture.close() }
+        let disk = try fixture.newDisk("kept")
+        _ = try fixture.newSnapshot(disk)
+        let catalog = "\(fixture.stateDirectory)/catalog.sqlite"
+        let before = try fixture.state()
+        let bytesBefore = try Data(contentsOf: URL(fileURLWithPath: catalog))
+        let refused = try fixture.cli.run(["recover", "--rebuild"])
+        #expect(refused.status == 1)
+        #expect(refused.errors.contains("the catalog \(catalog) can be read and holds 1 pool, 1 disk, 1 snapshot"), "\(refused.errors)")
+        #expect(refused.errors.contains("changed nothing") && refused.errors.contains("move it aside"))
+        #expect(refused.output.isEmpty)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: catalog)) == bytesBefore)
+        #expect(try fixture.state() == before)
+    }
+
+    private func poolNumber(_ fixture: Fixture) throws -> String {
+        try #require(try DeviceMapper().info("dmsnap-pool-\(fixture.poolName)")).number.description
+    }
+}

@@ -1,0 +1,124 @@
+import Foundation
+@testable import Snapshots
+import Testing
+
+/// The manifest's on-disk slots: what is written reads back, and a torn or
+/// corrupt slot is recognised so the reader falls back to the other one.
+struct ManifestSlotTests {
+    static let capacity = 1 << 20
+
+    static func manifest(snapshots: Int = 2, name: String = "p") -> PoolManifest {
+        let created = Date(timeIntervalSince1970: 1_780_000_000.125)
+        let pool = PoolRecord(name: name, dataDevice: "/dev/loop0", metadataDevice: "/dev/loop1",
+                              dataFile: "/var/lib/dmsnap/pools/\(name)/data.img", metadataFile: nil,
+                              blockSizeSectors: 128, lowWaterMarkBlocks: 16, dataSectors: 1 << 21,
+                              transactionId: 7, nextThinId: UInt32(snapshots + 2), createdAt: created)
+        let disk = DiskRecord(id: "d-0123456789abcdefghij", name: "web", description: "the web disk", poolName: name,
+                              thinId: 0, sizeBytes: 1 << 30, createdAt: created, sourceSnapshotId: nil)
+        let clone = DiskRecord(id: "d-klmnopqrstuvwxyz0123", name: "clone", description: "", poolName: name,
+                               thinId: 1, sizeBytes: 1 << 30, createdAt: created, sourceSnapshotId: "s-00000000000000000000")
+        let records = (0..<snapshots).map { (index: Int) -> SnapshotRecord in
+            let id = "s-" + String(repeating: "0", count: 20 - String(index).count) + String(index)
+            let groupId: String? = index == 1 ? "ssg-aaaaaaaaaaaaaaaaaaaa" : nil
+            let retention: Int? = index == 0 ? 7 : nil
+            return SnapshotRecord(id: id, name: "before-upgrade-\(index)", description: "ünïcode ✓", diskId: disk.id,
+                                  poolName: name, thinId: UInt32(index + 2), sourceDiskSizeBytes: 1 << 30,
+                                  createdAt: created.addingTimeInterval(Double(index)), modifiedAt: created,
+                                  retentionDays: retention, groupId: groupId, holdWindowMicroseconds: 1234)
+        }
+        let group = SnapshotGroupRecord(id: "ssg-aaaaaaaaaaaaaaaaaaaa", name: "nightly", description: "", createdAt: created,
+                                        status: .accomplished, holdWindowMicroseconds: 99, diskIds: [disk.id])
+        return PoolManifest(pool: pool, disks: [disk, clone], snapshots: records, groups: [group], writtenAt: created)
+    }
+
+    @Test func aWrittenSlotReadsBackAsTheSameManifestAndGeneration() throws {
+        let manifest = Self.manifest()
+        let bytes = try ManifestSlot.encode(manifest, generation: 42, capacity: Self.capacity)
+        #expect(bytes.count % 4096 == 0 && bytes.count > 0, "whole 4 KiB blocks, as O_DIRECT writes them")
+        #expect(ManifestSlot.decode(bytes, capacity: Self.capacity) == .manifest(generation: 42, manifest))
+        #expect(ManifestSlot.span(firstBlock: bytes.prefix(4096), capacity: Self.capacity) == bytes.count)
+    }
+
+    @Test func aManifestOfAFewDozenRecordsIsOneSmallWrite() throws {
+        let bytes = try ManifestSlot.encode(Self.manifest(snapshots: 8), generation: 1, capacity: Self.capacity)
+        #expect(bytes.count <= 8192, "\(bytes.count) bytes")
+    }
+
+    @Test func everyFlippedBitIsCaughtByTheChecksum() throws {
+        let bytes = try ManifestSlot.encode(Self.manifest(), generation: 3, capacity: Self.capacity)
+        let length = 32 + (Int(bytes[12]) | Int(bytes[13]) << 8)
+        // Every byte of the generation, the checksum and the payload (the magic and version are checked before it).
+        for offset in Array(16..<28) + Array(stride(from: 32, to: length, by: 7)) {
+            var flipped = bytes
+            flipped[offset] ^= 0x10
+            guard case .damaged(let why) = ManifestSlot.decode(flipped, capacity: Self.capacity) else {
+                Issue.record("a flipped bit at \(offset) was not caught")
+                continue
+            }
+            #expect(why.contains("checksum"), "\(why)")
+        }
+    }
+
+    @Test func aTornWriteFallsBackToTheOtherSlot() throws {
+        let older = Self.manifest(snapshots: 30)
+        var newer = older
+        newer.snapshots.removeLast()
+        let kept = try ManifestSlot.encode(older, generation: 5, capacity: Self.capacity)
+        var torn = try ManifestSlot.encode(newer, generation: 6, capacity: Self.capacity)
+        #expect(torn.count > 4096, "a write of several blocks, so that the first can land without the rest")
+        // The first block reached the device; the rest still holds what was there.
+        let stale = try ManifestSlot.encode(Self.manifest(snapshots: 3), generation: 4, capacity: Self.capacity)
+        torn.replaceSubrange(4096..<torn.count, with: (stale + [UInt8](repeating: 0, count: torn.count)).dropFirst(4096).prefix(torn.count - 4096))
+        let slots = [kept, torn].map { ManifestSlot.decode($0, capacity: Self.capacity) }
+        #expect(slots[1] != .manifest(generation: 6, newer))
+        let newest = try #require(ManifestSlot.newest(slots))
+        #expect(newest.index == 0 && newest.generation == 5 && newest.manifest == older)
+    }
+
+    @Test func theNewerOfTwoValidSlotsWins() throws {
+        let first = Self.manifest(snapshots: 1), second = Self.manifest(snapshots: 2)
+        let slots = [try ManifestSlot.encode(second, generation: 9, capacity: Self.capacity),
+                     try ManifestSlot.encode(first, generation: 8, capacity: Self.capacity)]
+            .map { ManifestSlot.decode($0, capacity: Self.capacity) }
+        #expect(ManifestSlot.newest(slots)?.manifest == second)
+        #expect(ManifestSlot.newest(slots.reversed())?.index == 1)
+    }
+
+    @Test func blankForeignAndFutureSlotsAreToldApart() throws {
+        #expect(ManifestSlot.decode([UInt8](repeating: 0, count: 4096), capacity: Self.capacity) == .blank)
+        #expect(ManifestSlot.decode(Array("an ext4 superblock, perhaps".utf8) + [UInt8](repeating: 7, count: 4000),
+                                    capacity: Self.capacity) == .foreign)
+        var future = try ManifestSlot.encode(Self.manifest(), generation: 1, capacity: Self.capacity)
+        future[8] = 2
+        guard case .damaged(let why) = ManifestSlot.decode(future, capacity: Self.capacity) else {
+            Issue.record("a slot in format 2 was read")
+            return
+        }
+        #expect(why.contains("format 2"))
+        #expect(ManifestSlot.newest([.blank, .foreign, .damaged("x")]) == nil)
+    }
+
+    @Test func aLengthPastTheSlotIsDamageNotACrash() throws {
+        var bytes = try ManifestSlot.encode(Self.manifest(), generation: 1, capacity: Self.capacity)
+        bytes[12] = 0xFF; bytes[13] = 0xFF; bytes[14] = 0xFF
+        guard case .damaged(let why) = ManifestSlot.decode(bytes, capacity: Self.capacity) else {
+            Issue.record("an impossible length was accepted")
+            return
+        }
+        #expect(why.contains("past the end"))
+        #expect(ManifestSlot.span(firstBlock: bytes.prefix(4096), capacity: Self.capacity) == Self.capacity)
+    }
+
+    @Test func aManifestTooBigForItsSlotIsRefusedNamingThePool() {
+        let error = #expect(throws: SnapshotsError.self) {
+            try ManifestSlot.encode(Self.manifest(snapshots: 50, name: "big"), generation: 1, capacity: 8192)
+        }
+        #expect(error?.message.contains("pool big") == true)
+    }
+
+    @Test func theChecksumIsCRC32C() {
+        var crc = CRC32C()
+        crc.combine(Array("123456789".utf8)[...])
+        #expect(crc.value == 0xE306_9283)
+    }
+}
