@@ -61,6 +61,7 @@ struct FaultTests {
             for disk in (try? service.describeDisks()) ?? [] {
                 _ = try? Rig.shell("dmsetup remove --retry dmsnap-\(disk.record.id) 2>/dev/null; true")
             }
+            _ = try? Rig.shell("dmsetup remove --retry dmsnap-manifest-\(poolName) 2>/dev/null; true")
             _ = try? Rig.shell("dmsetup remove --retry \(poolDevice); dmsetup remove --retry \(dataName); dmsetup remove --retry \(metadataName)")
             data.detach()
             metadata.detach()
