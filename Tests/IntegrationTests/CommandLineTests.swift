@@ -114,8 +114,8 @@ struct CommandLineTests {
     func concurrentInvocationsSerializeAndAllSucceed() throws {
         let fixture = try Fixture()
         defer { fixture.close() }
-        let disks = [try fixture.newDisk("a"), try fixture.newDisk("b")]
-        let rolledBack = try fixture.newDisk("c")
+        let disks = [try fixture.newDisk("disk-a"), try fixture.newDisk("disk-b")]
+        let rolledBack = try fixture.newDisk("disk-c")
         let base = try fixture.newSnapshot(rolledBack)
         let doomed = try (0..<5).map { _ in try fixture.newSnapshot(disks[0]) }
         var commands: [[String]] = (0..<30).map { ["CreateSnapshot", "--DiskId", disks[$0 % 2]] }
