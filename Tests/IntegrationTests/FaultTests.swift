@@ -121,7 +121,7 @@ struct FaultTests {
         #expect(readOnly.status != 0 && readOnly.errors.contains("read-only") && readOnly.errors.contains(fixture.poolName),
                 "\(readOnly.errors)")
         let status = try fixture.cli.succeed(["pool", "status", fixture.poolName])
-        #expect(status.range(of: #"Mode\s+ro\b"#, options: .regularExpression) != nil, "the kernel's word for it: \(status)")
+        #expect(status.range(of: #"Mode:\s+ro\b"#, options: .regularExpression) != nil, "the kernel's word for it: \(status)")
         try fixture.reloadPool(features: [])
         #expect(try fixture.mode == .readWrite)
 
