@@ -89,7 +89,7 @@ def write_stall(ctx):
         return lambda: sh("dmsetup", "message", RAW_POOL, "0", f"delete {made}")
 
     cases = {
-        "dmsnap CreateSnapshotGroup, the disk (DiskId.1) + 1": (ds.device(disk), group),
+        "dmsnap CreateSnapshotGroup, the disk + 1": (ds.device(disk), group),
         "dmsnap CreateSnapshot of the disk": (ds.device(disk), snapshot),
         LVCREATE: (lv, lvcreate),
         "dmsetup suspend; message create_snap; resume": (f"/dev/mapper/{RAW_THIN}", trio),
@@ -119,9 +119,9 @@ def write_stall(ctx):
     for name, found in stalls.items():
         r.row(name, longest[name], "ms", rounds, ratio=None if name == LVCREATE else longest[name] / longest[LVCREATE],
               samples=[round(s.during_ms, 2) for s in found])
-    r.row("the probe alone, longest gap in the second before", statistics.median(s.lead_ms for s in every), "ms", len(every))
-    r.row("the probe alone, writes per second", round(statistics.median(s.lead_writes_per_s for s in every)), "/s", len(every))
-    r.note("ratios against lvcreate -s; each probe is on the volume being snapshotted (1 GiB thin, 64 KiB blocks), "
+    r.row("probe alone: longest gap in the second before", statistics.median(s.lead_ms for s in every), "ms", len(every))
+    r.row("probe alone: writes per second", round(statistics.median(s.lead_writes_per_s for s in every)), "/s", len(every))
+    r.note("ratios against lvcreate -s; the group's probed disk is its --DiskId.1; each probe is on the volume being snapshotted (1 GiB thin, 64 KiB blocks), "
            f"writing one block at a time round its first {RING // MIB} MiB, written in full beforehand")
     r.note("the stall is the median over rounds of each round's longest gap that overlaps the command, "
            "from its spawn to its exit; the snapshot is removed after each round, untimed")
