@@ -18,14 +18,16 @@ import traceback
 import fixtures
 import harness
 import measures
+from group_hold import group_hold
+from write_stall import write_stall
 from report import Report
 
 JSON_BEGIN, JSON_END = "=== dmsnap-bench JSON begin ===", "=== dmsnap-bench JSON end ==="
 
 COUNTS = {
-    "full": dict(create=20, scale_total=1000, scale_edge=50, catalog=10000, describe=10,
+    "full": dict(create=20, group=7, stall=7, scale_total=1000, scale_edge=50, catalog=10000, describe=10,
                  reset=7, fio_rounds=3, fio_seconds=6),
-    "quick": dict(create=3, scale_total=40, scale_edge=5, catalog=200, describe=3,
+    "quick": dict(create=3, group=2, stall=2, scale_total=40, scale_edge=5, catalog=200, describe=3,
                   reset=2, fio_rounds=1, fio_seconds=3),
 }
 
@@ -66,6 +68,8 @@ def run(args):
         rig.volume_group(6 * fixtures.GIB)
         context = measures.Context(rig, dmsnap, report, COUNTS[mode], args.real_budget, args.static_binary)
         measures.snapshot_creation(context)
+        group_hold(context)
+        write_stall(context)
         measures.scale(context)
         measures.rollback(context)
         measures.write_cost(context)

@@ -33,7 +33,7 @@ class Report:
         widths = (50, 5, 12, 9, 11)
         lines = [
             f"dmsnap benchmarks ({self.meta['mode']} mode)",
-            "Whole-command wall times, process start to exit; medians over interleaved repetitions",
+            "Whole-command wall times, process start to exit, unless a row says otherwise; medians over interleaved repetitions",
             "(A, B, C, A, B, C, ...) after an untimed warm-up of each; ratios against the tools a user would otherwise use.",
             "",
             "  ".join(h.ljust(w) for h, w in zip(("measurement", "n", "median", "ratio", "target"), widths)) + "  result",
