@@ -241,11 +241,18 @@ struct SnapshotGroupTests {
         let state = "/tmp/\(Rig.uniqueName("state"))", running = "/tmp/\(Rig.uniqueName("writing"))"
         let sectors = try data.sectors
         try Rig.shell("dmsetup create \(delay) --table '0 \(sectors) delay \(data.path) 0 0'")
+        /// Writes to the pool's data take `milliseconds` longer (reads never).
+        func delayWrites(by milliseconds: Int) throws {
+            try Rig.shell("""
+                dmsetup reload \(delay) --table '0 \(sectors) delay \(data.path) 0 0 \(data.path) 0 \(milliseconds)' && \
+                dmsetup resume \(delay)
+                """)
+        }
         let service = try SnapshotService(stateDirectory: state, lvmScope: .only([]), guardianExecutable: CLI.binary)
         var writers: [Process] = []
         defer {
             _ = try? Rig.shell("rm -f \(running)")
-            _ = try? Rig.shell("dmsetup reload \(delay) --table '0 \(sectors) delay \(data.path) 0 0' && dmsetup resume \(delay)")
+            try? delayWrites(by: 0)
             for writer in writers { writer.waitUntilExit() }
             for disk in (try? service.describeDisks()) ?? [] { try? service.deleteDisk(disk.record.id) }
             try? service.deletePool(name: poolName)
@@ -258,7 +265,7 @@ struct SnapshotGroupTests {
         // Blocks allocated now, so that the writes below need no new mapping.
         for path in paths { try Rig.shell("dd if=/dev/zero of=\(path) bs=64k count=16 oflag=direct status=none") }
         let thinIdsBefore = try Agreement.thinIds(pool: "dmsnap-pool-\(poolName)")
-        try Rig.shell("dmsetup reload \(delay) --table '0 \(sectors) delay \(data.path) 0 0 \(data.path) 0 6000' && dmsetup resume \(delay)")
+        try delayWrites(by: 6000)
         try Rig.shell("touch \(running)")
         for path in paths {
             let writer = Process()
@@ -284,7 +291,7 @@ struct SnapshotGroupTests {
         #expect(groups.count == 1 && groups.first?.group.status == .failed && groups.first?.snapshots.isEmpty == true)
         #expect(HoldJournalFiles.current().isEmpty, "no journal left in /run/dmsnap")
         _ = try? Rig.shell("rm -f \(running)")
-        try Rig.shell("dmsetup reload \(delay) --table '0 \(sectors) delay \(data.path) 0 0' && dmsetup resume \(delay)")
+        try delayWrites(by: 0)
         for writer in writers { writer.waitUntilExit() }
         #expect(try Agreement.thinIds(pool: "dmsnap-pool-\(poolName)") == thinIdsBefore, "no thin device left behind")
     }

@@ -65,7 +65,7 @@ extension SnapshotService {
             if target.attributes.isMergingOrigin {
                 throw SnapshotsError(.incorrectDiskStatus, "disk \(disk.id) (\(target.qualifiedName)) already has a rollback pending until its next activation")
             }
-            if target.attributes.isOpen && !deferred, try LVMInventory.deviceNumber(target).map({ try isStillOpen($0) }) ?? true {
+            if !deferred, try isStillOpen(target) {
                 let mountPoint = LVMInventory.deviceNumber(target).flatMap { MountTable.current().mountPoint(of: $0) }
                 throw SnapshotsError(.incorrectDiskStatus, mountPoint.map {
                     "disk \(disk.id) (\(target.qualifiedName)) is mounted on \($0); unmount it first, or ask for a deferred rollback (--deferred) that LVM performs at its next activation"
@@ -130,7 +130,7 @@ extension SnapshotService {
                 _ = try catalog.write { db in try DiskRecord.deleteOne(db, key: disk.id) }
                 return
             }
-            if volume.attributes.isOpen, try LVMInventory.deviceNumber(volume).map({ try isStillOpen($0) }) ?? true {
+            if try isStillOpen(volume) {
                 let mountPoint = LVMInventory.deviceNumber(volume).flatMap { MountTable.current().mountPoint(of: $0) }
                 throw SnapshotsError(.incorrectDiskStatus, "disk \(disk.id) (\(volume.qualifiedName)) is \(mountPoint.map { "mounted on \($0)" } ?? "open"); close it first")
             }

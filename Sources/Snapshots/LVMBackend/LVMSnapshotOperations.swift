@@ -77,7 +77,7 @@ extension SnapshotService {
         try withLVM { session in
             let inventory = try discoverLVM(session)
             if let volume = currentVolume(of: snapshot, in: inventory) {
-                if volume.attributes.isOpen, try LVMInventory.deviceNumber(volume).map({ try isStillOpen($0) }) ?? true {
+                if try isStillOpen(volume) {
                     throw SnapshotsError(.incorrectSnapshotStatus, "snapshot \(snapshot.id) (\(volume.qualifiedName)) is open; close it and run `dmsnap snapshot hide \(snapshot.id)`")
                 }
                 let intent = try beginLVMIntent(.lvmDeleteSnapshot, volume: volume, payload: IntentPayload(id: snapshot.id))
@@ -107,7 +107,7 @@ extension SnapshotService {
     func hideLVMSnapshot(_ snapshot: SnapshotRecord) throws {
         try withLVM { session in
             let volume = try liveVolume(of: snapshot, in: try discoverLVM(session))
-            if volume.attributes.isOpen, try LVMInventory.deviceNumber(volume).map({ try isStillOpen($0) }) ?? true {
+            if try isStillOpen(volume) {
                 throw SnapshotsError(.incorrectSnapshotStatus, "snapshot \(snapshot.id) (\(volume.qualifiedName)) is still open (mounted?); unmount it first")
             }
             let name = try lvm { try Self.qualified(volume) }

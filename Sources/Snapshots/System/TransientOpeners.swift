@@ -1,5 +1,6 @@
 import DeviceMapper
 import Foundation
+import LVM
 
 extension SnapshotService {
     /// Whether the mapped device `number` is still open once openers that
@@ -19,5 +20,12 @@ extension SnapshotService {
             if !holders.isEmpty || MountTable.current().mountPoint(of: number) != nil || Date() >= deadline { return true }
             usleep(50_000)
         }
+    }
+
+    /// The same for an LV that LVM's report shows open; one without a device
+    /// number in the report is taken as open.
+    func isStillOpen(_ volume: LogicalVolume) throws -> Bool {
+        guard volume.attributes.isOpen else { return false }
+        return try LVMInventory.deviceNumber(volume).map { try isStillOpen($0) } ?? true
     }
 }
