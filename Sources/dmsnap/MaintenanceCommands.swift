@@ -50,6 +50,11 @@ struct RecoverCommand: ParsableCommand {
                 dropped; a thin device without a record is kept as a record named
                 recovered-POOL-ID (a snapshot, or the disk its active device shows),
                 never deleted.
+              - a pool is taken when it is this state directory's: its files are
+                here, or its manifest names this directory. The pools of another
+                state directory (another --state-dir on the host) are left alone,
+                as is a pool on block devices without a readable manifest;
+                --pool NAME takes such a pool (or one whose state directory moved).
               - LVM disks and snapshots come back by their LV UUIDs and the IDs
                 dmsnap tags them with.
             It refuses to run over a catalog that can be read and holds anything,
@@ -59,6 +64,7 @@ struct RecoverCommand: ParsableCommand {
               dmsnap recover
               mv /var/lib/dmsnap/catalog.sqlite{,-wal,-shm} /root/broken-catalog/
               dmsnap recover --rebuild
+              dmsnap recover --rebuild --pool data --pool logs
             """
     )
 
@@ -67,13 +73,24 @@ struct RecoverCommand: ParsableCommand {
     @Flag(help: "Start a new catalog and fill it from the pools' own records and LVM (after the catalog was lost or moved aside).")
     var rebuild = false
 
+    @Option(name: .customLong("pool"), help: ArgumentHelp(
+        "With --rebuild: take this pool even though nothing shows it is this state directory's (repeatable).",
+        valueName: "name"))
+    var adoptedPools: [String] = []
+
+    func validate() throws {
+        if !adoptedPools.isEmpty && !rebuild { throw ValidationError("--pool only goes with --rebuild") }
+    }
+
     func run() throws {
         try Everyday.run(json: false) {
             let service = try global.service(startingAfresh: true)
             if service.startedAfreshCatalog {
                 Swift.print("Started a new, empty catalog in \(service.stateDirectory): the old one was missing or empty.")
             }
-            if rebuild { return Self.show(try service.rebuildCatalog(), stateDirectory: service.stateDirectory) }
+            if rebuild {
+                return Self.show(try service.rebuildCatalog(adopting: Set(adoptedPools)), stateDirectory: service.stateDirectory)
+            }
             let report = try service.recover()
             for hold in report.releasedHolds { print("released: \(hold) (a snapshot group's holder and guardian died)") }
             for device in report.resumedDevices { print("resumed \(device)") }
@@ -95,5 +112,6 @@ struct RecoverCommand: ParsableCommand {
         for line in report.recovered { Swift.print("recovered: \(line)") }
         for line in report.dropped { Swift.print("dropped: \(line)") }
         for line in report.problems { Swift.print("could not place: \(line)") }
+        for line in report.leftAlone { Swift.print("left alone: pool \(line)") }
     }
 }

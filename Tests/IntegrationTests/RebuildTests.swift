@@ -121,6 +121,35 @@ struct RebuildTests {
         #expect(try Self.listing(fixture.cli) == before)
     }
 
+    /// Two state directories on one host (as the suites themselves run): a
+    /// rebuild in one leaves the other's pools alone, names them and their
+    /// catalog, and takes one only when `--pool` names it.
+    @Test(.enabled(if: Rig.enabled))
+    func aRebuildLeavesThePoolsOfAnotherStateDirectoryAlone() throws {
+        let ours = try Fixture()
+        defer { ours.close() }
+        let theirs = try Fixture()
+        defer { theirs.close() }
+        _ = try ours.newSnapshot(try ours.newDisk("ours"))
+        _ = try theirs.newSnapshot(try theirs.newDisk("theirs"))
+        let theirsBefore = try theirs.state()
+        let before = try Self.listing(ours.cli)
+        try Self.loseCatalog(ours)
+
+        let unknown = try ours.cli.run(["recover", "--rebuild", "--pool", "nosuchpool"])
+        #expect(unknown.status != 0 && unknown.errors.contains("no dmsnap pool named nosuchpool"), "\(unknown.errors)")
+        #expect(try theirs.state() == theirsBefore)
+
+        let output = try ours.cli.succeed(["recover", "--rebuild"])
+        #expect(output.contains("left alone: pool \(theirs.poolName): its manifest says it belongs to the catalog in \(theirs.stateDirectory)"),
+                "\(output)")
+        #expect(!output.contains("recovered:"), "\(output)")
+        #expect(try Self.listing(ours.cli) == before)
+        #expect(try theirs.state() == theirsBefore, "the other state directory's catalog and pool are untouched")
+        try Agreement.check(stateDirectory: ours.stateDirectory, poolName: ours.poolName)
+        try Agreement.check(stateDirectory: theirs.stateDirectory, poolName: theirs.poolName)
+    }
+
     @Test(.enabled(if: Rig.enabled))
     func aRebuildOverAReadableCatalogIsRefusedAndChangesNothing() throws {
         let fixture = try Fixture()

@@ -17,16 +17,20 @@ public struct PoolManifest: Codable, Sendable, Equatable {
     /// The groups the pool's snapshots belong to (a group spanning pools is in each).
     public var groups: [SnapshotGroupRecord]
     public var writtenAt: Date
+    /// The state directory whose catalog the pool belongs to, so that a rebuild
+    /// in another state directory on the same host leaves the pool alone.
+    public var stateDirectory: String?
 
     public var transactionId: UInt64 { pool.transactionId }
 
     public init(pool: PoolRecord, disks: [DiskRecord], snapshots: [SnapshotRecord],
-                groups: [SnapshotGroupRecord], writtenAt: Date = Date()) {
+                groups: [SnapshotGroupRecord], writtenAt: Date = Date(), stateDirectory: String? = nil) {
         self.pool = pool
         self.disks = disks
         self.snapshots = snapshots
         self.groups = groups
         self.writtenAt = writtenAt
+        self.stateDirectory = stateDirectory
     }
 
     /// Every thin id the manifest accounts for.

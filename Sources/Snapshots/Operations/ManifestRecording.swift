@@ -28,7 +28,13 @@ extension SnapshotService {
         let snapshots = try SnapshotRecord.filter(inPool).order(Column("createdAt"), Column("id")).fetchAll(db)
         let groupIds = Array(Set(snapshots.compactMap(\.groupId))).sorted()
         let groups = groupIds.isEmpty ? [] : try SnapshotGroupRecord.fetchAll(db, keys: groupIds)
-        return PoolManifest(pool: pool, disks: disks, snapshots: snapshots, groups: groups)
+        return PoolManifest(pool: pool, disks: disks, snapshots: snapshots, groups: groups,
+                            stateDirectory: Self.canonical(stateDirectory))
+    }
+
+    /// The form of a state directory path that manifests record and compare.
+    static func canonical(_ path: String) -> String {
+        URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
     }
 
     /// Makes every pool's manifest device active, and writes a manifest where

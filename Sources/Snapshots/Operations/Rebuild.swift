@@ -13,6 +13,9 @@ public struct RebuildReport: Sendable {
     public var dropped: [String] = []
     /// What could not be placed, and why.
     public var problems: [String] = []
+    /// Pools found on the host that belong to another catalog, or to none
+    /// that can be told, and why they were not taken.
+    public var leftAlone: [String] = []
 }
 
 extension SnapshotService {
@@ -21,16 +24,30 @@ extension SnapshotService {
     /// native pool's manifest reconciled with its thin devices (`PoolRebuild`),
     /// then LVM's volumes by their tags and UUIDs. IDs are kept. A catalog that
     /// can be read and holds anything is refused before anything is touched.
-    public func rebuildCatalog() throws -> RebuildReport {
+    ///
+    /// A pool is taken when it is this state directory's: its files are here,
+    /// or its manifest names this directory. Another dmsnap state directory on
+    /// the same host keeps its pools, and a pool that cannot be told apart (no
+    /// readable manifest, on block devices) is only taken when `adopting`
+    /// names it, as are pools whose manifest names a directory that moved.
+    public func rebuildCatalog(adopting: Set<String> = []) throws -> RebuildReport {
         let lock = try OperationLock(stateDirectory: stateDirectory)
         defer { withExtendedLifetime(lock) {} }
         try requireEmptyCatalog()
         var report = RebuildReport()
         let (pools, problems) = try PoolDiscovery(stateDirectory: stateDirectory, deviceMapper: deviceMapper).pools()
         report.problems += problems
+        let unknown = adopting.subtracting(pools.map(\.name))
+        guard unknown.isEmpty else {
+            throw SnapshotsError(.invalidPoolNotFound, """
+                no dmsnap pool named \(unknown.sorted().joined(separator: ", ")) is active or has its files in \
+                \(stateDirectory)/pools (found: \(pools.isEmpty ? "none" : pools.map(\.name).joined(separator: ", "))); \
+                nothing was rebuilt
+                """)
+        }
         for found in pools {
             do {
-                try rebuildPool(found, into: &report)
+                try rebuildPool(found, adopt: adopting.contains(found.name), into: &report)
             } catch {
                 report.problems.append("pool \(found.name) was not rebuilt: \(error)")
             }
@@ -67,7 +84,7 @@ extension SnapshotService {
         }
     }
 
-    private func rebuildPool(_ found: PoolRecord, into report: inout RebuildReport) throws {
+    private func rebuildPool(_ found: PoolRecord, adopt: Bool, into report: inout RebuildReport) throws {
         let native = nativePool(found)
         let thinIds = try native.thinIds()
         var manifest: PoolManifest?
@@ -83,6 +100,10 @@ extension SnapshotService {
                 source = "its manifest device \(device.path) holds no readable manifest (\(slots.map(Self.describe).joined(separator: "; "))); its thin devices are kept as recovered records"
             }
         }
+        if !adopt, let reason = foreignPoolReason(found, manifest: manifest, source: source) {
+            report.leftAlone.append("\(found.name): \(reason); to take it into this catalog: dmsnap recover --rebuild --pool \(found.name)")
+            return
+        }
         let transactionId = try native.transactionId()
         let rebuilt = PoolRebuild(found: found, manifest: manifest, thinIds: thinIds, volumes: try native.activeVolumes(),
                                   transactionId: transactionId)
@@ -97,6 +118,15 @@ extension SnapshotService {
         report.pools.append("\(found.name): \(source); the pool is at transaction \(transactionId)")
         report.recovered += rebuilt.recovered
         report.dropped += rebuilt.dropped
+    }
+
+    /// Why pool `found` is not this state directory's, or nil when it is.
+    private func foreignPoolReason(_ found: PoolRecord, manifest: PoolManifest?, source: String) -> String? {
+        if found.dataFile != nil { return nil }
+        guard let owner = manifest?.stateDirectory else {
+            return "it is on block devices and has \(manifest == nil ? source : "a manifest that names no state directory")"
+        }
+        return owner == Self.canonical(stateDirectory) ? nil : "its manifest says it belongs to the catalog in \(owner)"
     }
 
     private static func describe(_ slot: ManifestSlot.Content) -> String {
