@@ -115,6 +115,26 @@ public struct DeviceMapper: Sendable {
         }
     }
 
+    /// Resumes the device and returns as soon as the ioctl has, with its udev
+    /// event added to `events`; `waitForUdev(events)` waits for them all.
+    public func resume(_ name: String, joining events: PendingUdevEvents) throws(DeviceMapperError) {
+        try DeviceName.validate(name, .resume)
+        try perform(.resume, .resume, device: name) { task throws(DeviceMapperError) in
+            try task.run(udev: udev, cookie: &events.cookie, waiting: false)
+            events.add(name)
+        }
+    }
+
+    /// Waits until udev has processed every event of `events` (their
+    /// /dev/mapper nodes and rules are done); then `events` is empty again.
+    public func waitForUdev(_ events: PendingUdevEvents) throws(DeviceMapperError) {
+        guard let udev, events.cookie != 0 else { return events.clear() }
+        let devices = events.devices.joined(separator: ", ")
+        let error = withLibDeviceMapper(udevSync: true) { waitForUdevCookie(events.cookie, deadline: udev.deadline, device: devices) }
+        events.clear()
+        if let error { throw error }
+    }
+
     /// Removes the device, retrying while udev or blkid briefly hold it open.
     public func remove(_ name: String) throws(DeviceMapperError) {
         try DeviceName.validate(name, .remove)

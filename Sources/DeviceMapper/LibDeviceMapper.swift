@@ -111,16 +111,24 @@ final class DMTask {
     /// `dm_udev_wait_immediate` and `dm_task_update_nodes`.
     func run(udev: UdevSynchronization? = nil) throws(DeviceMapperError) {
         var cookie: UInt32 = 0
+        try run(udev: udev, cookie: &cookie, waiting: true)
+    }
+
+    /// Runs the ioctl with its udev event on `cookie` (a new cookie when 0, as
+    /// `dm_task_set_cookie` does), and with `waiting` false returns as soon as
+    /// the ioctl has: the caller waits for the cookie once, for every task on it.
+    func run(udev: UdevSynchronization?, cookie: inout UInt32, waiting: Bool) throws(DeviceMapperError) {
         if let udev {
             try check(dm_task_set_cookie(handle, &cookie, udev.flags), "dm_task_set_cookie")
         }
         let succeeded = dm_task_run(handle) != 0
         let taskErrno = dm_task_get_errno(handle)
         // The cookie's semaphore exists even when the ioctl failed: always release it,
-        // or a failed call leaks a SysV semaphore (moby#33603).
+        // or a failed call leaks a SysV semaphore (moby#33603). (A failed task
+        // on a shared cookie takes its own count back: dm_task_run does that.)
         var waitError: DeviceMapperError?
         if let udev {
-            waitError = wait(for: cookie, deadline: udev.deadline)
+            if waiting { waitError = waitForUdevCookie(cookie, deadline: udev.deadline, device: device) }
         } else {
             // Without a cookie libdevmapper only queues its /dev/mapper node changes.
             dm_task_update_nodes()
@@ -129,26 +137,6 @@ final class DMTask {
             throw failure(errno: taskErrno, fallback: "the ioctl failed")
         }
         if let waitError { throw waitError }
-    }
-
-    private func wait(for cookie: UInt32, deadline: Duration) -> DeviceMapperError? {
-        let clock = ContinuousClock()
-        let end = clock.now.advanced(by: deadline)
-        var ready: Int32 = 0
-        while true {
-            if dm_udev_wait_immediate(cookie, &ready) == 0 {
-                return DeviceMapperError(.udevWait, device: device, kind: .failed,
-                                         message: "dm_udev_wait_immediate failed for cookie \(cookie)")
-            }
-            if ready != 0 { return nil }
-            if clock.now >= end { break }
-            Thread.sleep(forTimeInterval: 0.001)
-        }
-        // udevd is dead or stuck: complete the cookie ourselves so its semaphore is freed.
-        _ = dm_udev_complete(cookie)
-        _ = dm_udev_wait_immediate(cookie, &ready)
-        return DeviceMapperError(.udevWait, device: device, kind: .udevTimeout,
-                                 message: "udev did not process the event within \(deadline) (is udevd running?)")
     }
 
     /// The corresponding C function is `dm_task_get_info`.
@@ -267,4 +255,27 @@ extension String {
     init(nulTerminated buffer: [CChar]) {
         self.init(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
+}
+
+/// Waits (up to `deadline`) until udev has processed every event on `cookie`,
+/// then frees the cookie. Called with the library's lock held.
+/// The corresponding C functions are `dm_udev_wait_immediate` and `dm_udev_complete`.
+func waitForUdevCookie(_ cookie: UInt32, deadline: Duration, device: String?) -> DeviceMapperError? {
+    let clock = ContinuousClock()
+    let end = clock.now.advanced(by: deadline)
+    var ready: Int32 = 0
+    while true {
+        if dm_udev_wait_immediate(cookie, &ready) == 0 {
+            return DeviceMapperError(.udevWait, device: device, kind: .failed,
+                                     message: "dm_udev_wait_immediate failed for cookie \(cookie)")
+        }
+        if ready != 0 { return nil }
+        if clock.now >= end { break }
+        Thread.sleep(forTimeInterval: 0.001)
+    }
+    // udevd is dead or stuck: complete the cookie ourselves so its semaphore is freed.
+    _ = dm_udev_complete(cookie)
+    _ = dm_udev_wait_immediate(cookie, &ready)
+    return DeviceMapperError(.udevWait, device: device, kind: .udevTimeout,
+                             message: "udev did not process the event within \(deadline) (is udevd running?)")
 }

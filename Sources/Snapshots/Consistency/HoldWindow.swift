@@ -14,7 +14,8 @@ struct HoldWindow {
 
 extension SnapshotService {
     /// Takes every hold of `plan`, runs `body`, and releases every hold taken,
-    /// in reverse, whatever happened. Meanwhile a guardian watches with the
+    /// in reverse, whatever happened. The window ends with the last release;
+    /// udev's work for the resumed devices is waited for after it. Meanwhile a guardian watches with the
     /// deadline, memory is locked (nothing may be paged in from a device that
     /// is held), and the signals a user sends are blocked until the release.
     func hold(_ plan: FreezePlan, deadline timeout: Duration, during body: () throws -> Void) throws -> HoldWindow {
@@ -57,13 +58,16 @@ extension SnapshotService {
         }
         let deadlinePassed = pastDeadline
         var released = true
+        // udev's rules for the resumed devices run after the window, for all at once.
+        let udevEvents = PendingUdevEvents()
         for hold in taken.reversed() {
-            do { try release(hold) } catch {
+            do { try release(hold, udevEvents) } catch {
                 released = false
                 failure = failure ?? "\(error)"
             }
         }
         let elapsed = clock.now - start
+        do { try deviceMapper.waitForUdev(udevEvents) } catch { failure = failure ?? "\(error)" }
         var outcome = guardian.finish(released: released)
         if deadlinePassed && outcome == .clean { outcome = .deadlinePassed }
         return HoldWindow(outcome: failure.map { .failed($0) } ?? outcome, microseconds: elapsed.microseconds)
@@ -76,10 +80,10 @@ extension SnapshotService {
         }
     }
 
-    private func release(_ hold: FreezePlan.Hold) throws {
+    private func release(_ hold: FreezePlan.Hold, _ udevEvents: PendingUdevEvents) throws {
         switch hold {
         case .freezeFilesystem(let mountPoint, _): try FilesystemFreeze.thaw(mountPoint)
-        case .suspend(let device, _): try deviceMapper.resume(device)
+        case .suspend(let device, _): try deviceMapper.resume(device, joining: udevEvents)
         }
     }
 

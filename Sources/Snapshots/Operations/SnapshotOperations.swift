@@ -66,14 +66,25 @@ extension SnapshotService {
             if active {
                 let start = clock.now
                 try deviceMapper.suspend(volume)
-                // Whatever happens next, the disk's I/O is released.
-                defer {
-                    _ = try? deviceMapper.resume(volume)
-                    held = clock.now - start
+                let snapshotted = Result {
+                    CrashPoint.reach("createSnapshot.afterSuspend")
+                    try native.send(.createSnapshot(ThinDeviceID(thinId), origin: ThinDeviceID(disk.thinId)))
+                    CrashPoint.reach("createSnapshot.afterMessage")
                 }
-                CrashPoint.reach("createSnapshot.afterSuspend")
-                try native.send(.createSnapshot(ThinDeviceID(thinId), origin: ThinDeviceID(disk.thinId)))
-                CrashPoint.reach("createSnapshot.afterMessage")
+                // Whatever happened, the disk's I/O is released; udev's rules
+                // for the resumed disk run after the window.
+                let udevEvents = PendingUdevEvents()
+                let resumed = Result { try deviceMapper.resume(volume, joining: udevEvents) }
+                held = clock.now - start
+                let udevDone = Result { try deviceMapper.waitForUdev(udevEvents) }
+                try snapshotted.get()
+                do { try resumed.get() } catch {
+                    throw SnapshotsError(.kernel, """
+                        disk \(disk.id) (\(volume)) could not be resumed after its snapshot: \(error); \
+                        run `dmsnap recover`, which resumes it
+                        """)
+                }
+                try udevDone.get()
             } else {
                 try native.send(.createSnapshot(ThinDeviceID(thinId), origin: ThinDeviceID(disk.thinId)))
             }
