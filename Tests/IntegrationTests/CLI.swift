@@ -24,7 +24,20 @@ struct CLI {
         let output: Pipe
         let errors: Pipe
 
+        /// Longer than any dmsnap command takes under TCG on a loaded host
+        /// (the slowest seen, a rollback under the 50-way concurrency test, took
+        /// about 2 minutes): a hung command fails its test, not the whole CI run.
+        static let watchdog: Duration = .seconds(600)
+
         func wait() throws -> Result {
+            nonisolated(unsafe) var timedOut = false
+            let pid = process.processIdentifier
+            let watchdog = DispatchWorkItem {
+                timedOut = true
+                kill(pid, SIGKILL)
+            }
+            DispatchQueue.global().asyncAfter(deadline: .now() + .seconds(Int(Self.watchdog.components.seconds)), execute: watchdog)
+            defer { watchdog.cancel() }
             // Drain both pipes while the process runs, so neither can fill and block it.
             nonisolated(unsafe) var errorData = Data()
             let group = DispatchGroup()
@@ -36,6 +49,11 @@ struct CLI {
             let outputData = output.fileHandleForReading.readDataToEndOfFile()
             group.wait()
             process.waitUntilExit()
+            watchdog.cancel()
+            if timedOut {
+                throw RigError("dmsnap \((process.arguments ?? []).joined(separator: " ")) did not finish within \(Self.watchdog); "
+                               + "the test killed it. Its standard error: \(String(decoding: errorData, as: UTF8.self))")
+            }
             let status = process.terminationReason == .uncaughtSignal ? process.terminationStatus + 128 : process.terminationStatus
             return Result(status: status, output: String(decoding: outputData, as: UTF8.self),
                           errors: String(decoding: errorData, as: UTF8.self))
