@@ -212,6 +212,28 @@ struct CommandLineTests {
         #expect(try DeviceMapper().info("dmsnap-pool-p") == nil)
     }
 
+    /// `recover` resumes what a crash in its own state directory left
+    /// suspended, and nothing of another state directory's, where a dmsnap may
+    /// be in the middle of a snapshot (CI failed when suites running side by
+    /// side resumed each other's disks).
+    @Test(.enabled(if: Rig.enabled))
+    func recoverResumesOnlyItsOwnSuspendedDevices() throws {
+        let ours = try Fixture()
+        defer { ours.close() }
+        let theirs = try Fixture()
+        defer { theirs.close() }
+        let ourDisk = "dmsnap-" + (try ours.newDisk()), theirDisk = "dmsnap-" + (try theirs.newDisk())
+        let deviceMapper = DeviceMapper()
+        try deviceMapper.suspend(ourDisk, options: [.skipLockfs])
+        try deviceMapper.suspend(theirDisk, options: [.skipLockfs])
+        defer { _ = try? deviceMapper.resume(theirDisk) }
+        let output = try ours.cli.succeed(["recover"])
+        #expect(output.contains("resumed \(ourDisk)") && !output.contains(theirDisk), "\(output)")
+        #expect(try deviceMapper.info(ourDisk)?.isSuspended == false)
+        #expect(try deviceMapper.info(theirDisk)?.isSuspended == true, "the other state directory's disk is left as it was")
+        #expect(try theirs.cli.succeed(["recover"]).contains("resumed \(theirDisk)"))
+    }
+
     static let crashPoints: [(operation: String, point: String)] = [
         ("CreateDisk", "createDisk.afterIntent"), ("CreateDisk", "createDisk.afterMessage"), ("CreateDisk", "createDisk.afterCommit"),
         ("CreateSnapshot", "createSnapshot.afterIntent"), ("CreateSnapshot", "createSnapshot.afterSuspend"),

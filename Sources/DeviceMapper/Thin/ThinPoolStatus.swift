@@ -91,6 +91,10 @@ public struct ThinPoolStatus: Sendable, Equatable {
 
         public var discardPassdown: Bool { discards == .passdown }
         public var metadataPercentUsed: Double { metadata.percentUsed }
+        /// The kernel has no metadata blocks left to give (it reports the blocks
+        /// it keeps in reserve as used): the pool is read-only until its
+        /// metadata device grows and the pool is resumed.
+        public var isOutOfMetadataSpace: Bool { metadata.total > 0 && metadata.used >= metadata.total }
         public var dataPercentUsed: Double { data.percentUsed }
     }
 

@@ -46,6 +46,15 @@ struct NativePool {
                 pool \(name) is out of data space (the kernel reports out_of_data_space): writes to new blocks \
                 wait or fail; grow its data device, or delete snapshots or disks to free blocks, then retry
                 """)
+        case .readOnly where status.details?.isOutOfMetadataSpace == true:
+            let metadata = status.details!.metadata
+            throw SnapshotsError(.insufficientSpace, """
+                pool \(name) is out of metadata space (\(metadata.used) of \(metadata.total) metadata blocks of 4 KiB \
+                in use, the kernel's reserve included), so the kernel made it read-only: no snapshot, disk or \
+                deletion can be recorded. Grow its metadata device (\(record.metadataDevice)\(record.metadataFile.map { ", on the file \($0)" } ?? "")), \
+                then suspend and resume the pool (dmsetup suspend \(deviceName); dmsetup resume \(deviceName)); the \
+                kernel takes it back to read-write
+                """)
         case .readOnly:
             throw SnapshotsError(.poolInUse, """
                 pool \(name) is read-only (the kernel stopped metadata changes: a metadata I/O error, a full \

@@ -86,11 +86,14 @@ extension SnapshotService {
 
     private func rebuildPool(_ found: PoolRecord, adopt: Bool, into report: inout RebuildReport) throws {
         let native = nativePool(found)
-        let thinIds = try native.thinIds()
+        // The manifest first, and nothing else of a pool that may be another
+        // catalog's: listing thin ids reserves the pool's metadata snapshot,
+        // which that catalog's own dmsnap may be holding at this moment.
+        let device = ManifestDevice(pool: native)
+        let wasActive = try deviceMapper.info(device.name) != nil
         var manifest: PoolManifest?
-        var source = "no manifest (a pool made before dmsnap kept one); its thin devices are kept as recovered records"
-        if thinIds.contains(ManifestDevice.thinId) {
-            let device = ManifestDevice(pool: native)
+        var source: String
+        do {
             try device.activate(creating: false)
             let slots = try device.read()
             if let newest = ManifestSlot.newest(slots) {
@@ -99,11 +102,15 @@ extension SnapshotService {
             } else {
                 source = "its manifest device \(device.path) holds no readable manifest (\(slots.map(Self.describe).joined(separator: "; "))); its thin devices are kept as recovered records"
             }
+        } catch {
+            source = "no manifest (thin device \(ManifestDevice.thinId) could not be read: \(error)); its thin devices are kept as recovered records"
         }
         if !adopt, let reason = foreignPoolReason(found, manifest: manifest, source: source) {
+            if !wasActive { try? deviceMapper.remove(device.name) }
             report.leftAlone.append("\(found.name): \(reason); to take it into this catalog: dmsnap recover --rebuild --pool \(found.name)")
             return
         }
+        let thinIds = try native.thinIds()
         let transactionId = try native.transactionId()
         let rebuilt = PoolRebuild(found: found, manifest: manifest, thinIds: thinIds, volumes: try native.activeVolumes(),
                                   transactionId: transactionId)

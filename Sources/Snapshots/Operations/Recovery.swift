@@ -120,12 +120,23 @@ extension SnapshotService {
         }
     }
 
-    /// Resumes every dmsnap device (UUID prefix DMSNAP-) that is suspended.
+    /// Resumes every suspended device of this catalog's native pools, disks
+    /// and snapshots. Only this catalog's: the operation lock guarantees that
+    /// no command of this state directory holds one meanwhile, but a dmsnap
+    /// of another state directory may be in the middle of its own snapshot.
     func resumeSuspendedDevices() throws -> [String] {
+        let ours: Set<String> = try catalog.read { db in
+            let native = Column("backend") == Backend.native.rawValue
+            let pools = try String.fetchAll(db, PoolRecord.select(Column("name")))
+            let volumes = try String.fetchAll(db, DiskRecord.filter(native).select(Column("id")))
+                + String.fetchAll(db, SnapshotRecord.filter(native).select(Column("id")))
+            return Set(pools.flatMap { [KernelNames.poolUUID($0), KernelNames.manifestUUID($0)] }
+                       + volumes.map(KernelNames.volumeUUID))
+        }
         var resumed: [String] = []
         for device in try deviceMapper.list() {
             guard let info = try deviceMapper.info(device.name), info.isSuspended,
-                  info.uuid?.hasPrefix(KernelNames.uuidPrefix) == true else { continue }
+                  let uuid = info.uuid, ours.contains(uuid) else { continue }
             try deviceMapper.resume(device.name)
             resumed.append(device.name)
         }
