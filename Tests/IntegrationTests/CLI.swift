@@ -37,7 +37,6 @@ struct CLI {
                 kill(pid, SIGKILL)
             }
             DispatchQueue.global().asyncAfter(deadline: .now() + .seconds(Int(Self.watchdog.components.seconds)), execute: watchdog)
-            defer { watchdog.cancel() }
             // Drain both pipes while the process runs, so neither can fill and block it.
             nonisolated(unsafe) var errorData = Data()
             let group = DispatchGroup()

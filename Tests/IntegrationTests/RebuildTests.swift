@@ -122,8 +122,8 @@ struct RebuildTests {
     }
 
     /// Two state directories on one host (as the suites themselves run): a
-    /// rebuild in one leaves the other's pools alone, names them and their
-    /// catalog, and takes one only when `--pool` names it.
+    /// rebuild in one leaves the other's pools alone and names them and their
+    /// catalog; a `--pool` that names no pool is refused and changes nothing.
     @Test(.enabled(if: Rig.enabled))
     func aRebuildLeavesThePoolsOfAnotherStateDirectoryAlone() throws {
         let ours = try Fixture()

@@ -15,9 +15,10 @@ struct HoldWindow {
 extension SnapshotService {
     /// Takes every hold of `plan`, runs `body`, and releases every hold taken,
     /// in reverse, whatever happened. The window ends with the last release;
-    /// udev's work for the resumed devices is waited for after it. Meanwhile a guardian watches with the
-    /// deadline, memory is locked (nothing may be paged in from a device that
-    /// is held), and the signals a user sends are blocked until the release.
+    /// udev's work for the resumed devices is waited for after it. Meanwhile a
+    /// guardian watches with the deadline, memory is locked (nothing may be
+    /// paged in from a device that is held), and the signals a user sends are
+    /// blocked until the release.
     func hold(_ plan: FreezePlan, deadline timeout: Duration, during body: () throws -> Void) throws -> HoldWindow {
         let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
         let journal = HoldJournal(holds: plan.holds, holderPID: getpid(), deadline: Date().addingTimeInterval(seconds))
