@@ -46,6 +46,7 @@ struct DiskCommand: ParsableCommand {
 
     struct Create: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "create",
             abstract: "Create an empty thin disk.",
             discussion: """
                 The disk appears as /dev/mapper/dmsnap-d-… and as /dev/dmsnap/NAME.
@@ -75,6 +76,7 @@ struct DiskCommand: ParsableCommand {
 
     struct Delete: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "delete",
             abstract: "Delete a disk nothing has open. Its snapshots are kept.")
 
         @OptionGroup var global: GlobalOptions

@@ -11,6 +11,7 @@ struct GroupCommand: ParsableCommand {
 
     struct Create: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "create",
             abstract: "Snapshot disks together: filesystems above them frozen, the disks suspended, all released after.",
             discussion: """
                 Examples:
@@ -52,7 +53,7 @@ struct GroupCommand: ParsableCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List snapshot groups.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List snapshot groups.")
         @OptionGroup var global: GlobalOptions
         @Flag(help: "Print the DescribeSnapshotGroups JSON instead of a table.") var json = false
 
@@ -76,7 +77,7 @@ struct GroupCommand: ParsableCommand {
     }
 
     struct Delete: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Delete a group and its snapshots.")
+        static let configuration = CommandConfiguration(commandName: "delete", abstract: "Delete a group and its snapshots.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The group: an ssg- ID.") var group: String
 
@@ -90,6 +91,7 @@ struct GroupCommand: ParsableCommand {
 
     struct Rollback: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "rollback",
             abstract: "Roll every disk of a group back to the group's snapshot of it; the snapshots are kept.",
             discussion: "Every disk must be unmounted and closed; all are checked before the first rollback.")
         @OptionGroup var global: GlobalOptions
@@ -104,7 +106,7 @@ struct GroupCommand: ParsableCommand {
     }
 
     struct Clone: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Make a new disk from every snapshot of a group.")
+        static let configuration = CommandConfiguration(commandName: "clone", abstract: "Make a new disk from every snapshot of a group.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The group: an ssg- ID.") var group: String
 

@@ -11,6 +11,7 @@ struct PoolCommand: ParsableCommand {
 
     struct Create: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "create",
             abstract: "Create a thin pool on two block devices, or on sparse files.",
             discussion: """
                 A data or metadata device that holds a filesystem, a partition table or
@@ -101,7 +102,7 @@ struct PoolCommand: ParsableCommand {
     }
 
     struct Status: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show one pool's devices, use, transaction id and mode.")
+        static let configuration = CommandConfiguration(commandName: "status", abstract: "Show one pool's devices, use, transaction id and mode.")
 
         @OptionGroup var global: GlobalOptions
 
@@ -132,6 +133,7 @@ struct PoolCommand: ParsableCommand {
 
     struct Delete: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "delete",
             abstract: "Delete a pool that has no disks and no snapshots left.",
             discussion: "A file-backed pool's loop devices and files are removed with it.")
 

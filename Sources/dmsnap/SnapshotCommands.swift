@@ -41,6 +41,7 @@ struct SnapshotCommand: ParsableCommand {
 
     struct Create: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "create",
             abstract: "Snapshot a disk. A mounted filesystem on it is frozen for the instant it takes.",
             discussion: "Example:\n  dmsnap snapshot create data --name before-upgrade")
 
@@ -74,7 +75,7 @@ struct SnapshotCommand: ParsableCommand {
     }
 
     struct Delete: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Delete a snapshot and free the blocks only it holds.")
+        static let configuration = CommandConfiguration(commandName: "delete", abstract: "Delete a snapshot and free the blocks only it holds.")
 
         @OptionGroup var global: GlobalOptions
 
@@ -93,6 +94,7 @@ struct SnapshotCommand: ParsableCommand {
 
     struct Expose: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "expose",
             abstract: "Make a snapshot readable at /dev/mapper/dmsnap-s-… (read-only), to copy files out.",
             discussion: """
                 Example:
@@ -115,7 +117,7 @@ struct SnapshotCommand: ParsableCommand {
     }
 
     struct Hide: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Remove an exposed snapshot's device node again.")
+        static let configuration = CommandConfiguration(commandName: "hide", abstract: "Remove an exposed snapshot's device node again.")
 
         @OptionGroup var global: GlobalOptions
 

@@ -188,13 +188,20 @@ struct SnapshotGroupTests {
         defer { volume.close() }
         try volume.startWriter()
         var caught = 0
-        for _ in 1...3 {
+        for attempt in 1...3 {
             let snapshots = try volume.disks.map { disk in
                 defer { Thread.sleep(forTimeInterval: 0.3) }
                 return try volume.service.createSnapshot(diskId: disk.id, name: nil)
             }
             let clones = try snapshots.map { try volume.service.cloneDisk(fromSnapshot: $0.id, name: nil) }
-            do { _ = try volume.verify(clones: clones) } catch { caught += 1 }
+            print("one by one: attempt \(attempt)/3: snapshots cloned, checking the copy")
+            do {
+                let records = try volume.verify(clones: clones)
+                print("one by one: attempt \(attempt)/3: not caught, \(records) whole records")
+            } catch {
+                caught += 1
+                print("one by one: attempt \(attempt)/3: caught: \(String(describing: error).prefix(300))")
+            }
         }
         #expect(caught > 0, "snapshots taken one by one under a writer were never caught inconsistent in 3 tries")
     }
