@@ -17,7 +17,8 @@ let package = Package(
             name: "CDeviceMapper",
             linkerSettings: [.linkedLibrary("devmapper")]
         ),
-        .systemLibrary(name: "CLVM2Cmd"),
+        // liblvm2cmd is opened with dlopen on a command's first LVM call (see its header).
+        .target(name: "CLVM2Cmd", linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "DeviceMapper", dependencies: ["CDeviceMapper"]),
         .target(name: "LVM", dependencies: ["CLVM2Cmd"]),
         .target(

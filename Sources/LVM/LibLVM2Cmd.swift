@@ -43,11 +43,16 @@ enum LibLVM2Cmd {
         // Inherited descriptors (virtme-ng leaves 3-5 open, so can a parent) make
         // LVM warn "File descriptor … leaked" on every command.
         setenv("LVM_SUPPRESS_FD_WARNINGS", "1", 1)
+        var reason = [CChar](repeating: 0, count: 512)
+        guard dmsnap_lvm2cmd_load(&reason, reason.count) == 0 else {
+            let text = String(decoding: reason.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            return (nil, [LVMLogMessage(level: .error, text: "LVM's library could not be loaded: \(text) (Debian and Ubuntu package it as liblvm2cmd2.03)")])
+        }
         // The log function is process-wide and read on each message: setting it
         // again for each handle is harmless and covers every handle.
-        lvm2_log_fn(captureLogMessage)
+        dmsnap_lvm2_log_fn(captureLogMessage)
         capturedLog.removeAll()
-        let handle = lvm2_init()
+        let handle = dmsnap_lvm2_init()
         return (handle, takeCapturedLog())
     }
 
@@ -56,14 +61,14 @@ enum LibLVM2Cmd {
     static func run(_ handle: Handle, _ commandLine: String) -> (status: LVMStatus, log: [LVMLogMessage]) {
         dispatchPrecondition(condition: .onQueue(queue))
         capturedLog.removeAll()
-        let code = lvm2_run(handle, commandLine)
+        let code = dmsnap_lvm2_run(handle, commandLine)
         return (LVMStatus(returnCode: code), takeCapturedLog())
     }
 
     /// Releases a handle. The corresponding C function is `lvm2_exit`.
     static func exit(_ handle: Handle) {
         dispatchPrecondition(condition: .onQueue(queue))
-        lvm2_exit(handle)
+        dmsnap_lvm2_exit(handle)
         capturedLog.removeAll()
     }
 
