@@ -1,7 +1,7 @@
 """dmsnap's benchmarks, run as root where device-mapper is (Scripts/bench-steps
 calls this; Scripts/bench is the command to use).
 
-    bench.py run --binary DMSNAP --scratch DIR [--static-binary DMSNAP] [--quick] [--real-budget SECONDS]
+    bench.py run --binary DMSNAP --scratch DIR [--shared-binary DMSNAP] [--quick] [--real-budget SECONDS]
     bench.py cleanup --scratch DIR
 
 `run` prints one table, then the same figures as JSON between two marker lines.
@@ -69,7 +69,7 @@ def run(args):
         # any section keeps at once, with the VG and the raw pool, in the 8 GiB tmpfs.
         dmsnap.call("pool", "create", fixtures.DMSNAP_POOL, "--file-backed", "4G")
         rig.volume_group(6 * fixtures.GIB)
-        context = measures.Context(rig, dmsnap, report, COUNTS[mode], args.real_budget, args.static_binary)
+        context = measures.Context(rig, dmsnap, report, COUNTS[mode], args.real_budget, args.shared_binary)
         measures.snapshot_creation(context)
         group_hold(context)
         write_stall(context)
@@ -104,7 +104,7 @@ def main():
     run_parser = commands.add_parser("run")
     run_parser.add_argument("--binary", required=True)
     run_parser.add_argument("--scratch", required=True)
-    run_parser.add_argument("--static-binary", help="dmsnap built with --static-swift-stdlib, for diagnostic rows")
+    run_parser.add_argument("--shared-binary", help="dmsnap linked to the shared Swift libraries, for diagnostic rows")
     run_parser.add_argument("--quick", action="store_true")
     run_parser.add_argument("--real-budget", type=float, default=300,
                             help="seconds the snapshots between the timed ones may take through dmsnap before they are seeded")

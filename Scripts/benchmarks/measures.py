@@ -12,8 +12,8 @@ from harness import interleave, log, median, run, run_sequence, settle
 
 DISK_GIB = 1                      # the disk every snapshot comparison snapshots
 CREATE_SNAPSHOT_TARGETS = {"lvcreate": 0.1, "trio": 1.0}
-STATIC_CREATE = "dmsnap CreateSnapshot, static Swift libraries"
-STATIC_VERSION = "dmsnap version, static Swift libraries"
+SHARED_CREATE = "dmsnap CreateSnapshot, shared Swift libraries"
+SHARED_VERSION = "dmsnap version, shared Swift libraries"
 
 
 def seconds_of(samples):
@@ -21,10 +21,10 @@ def seconds_of(samples):
 
 
 class Context:
-    def __init__(self, rig, dmsnap, report, counts, real_budget_s, static_binary=None):
+    def __init__(self, rig, dmsnap, report, counts, real_budget_s, shared_binary=None):
         self.rig = rig
         self.dmsnap = dmsnap
-        self.static_binary = static_binary    # the same code with the Swift libraries linked in, for diagnosis
+        self.shared_binary = shared_binary    # the same code on the toolchain's shared Swift libraries, for diagnosis
         self.report = report
         self.counts = counts
         self.real_budget_s = real_budget_s
@@ -71,16 +71,16 @@ def snapshot_creation(ctx):
         "dmsetup --version": lambda rss: run(["dmsetup", "--version"], rss=rss),
         "lvm version": lambda rss: run(["lvm", "version"], rss=rss),
     }
-    if ctx.static_binary:
-        actions[STATIC_CREATE] = dmsnap_create(True, ctx.static_binary)
-        actions[STATIC_VERSION] = lambda rss: run([ctx.static_binary, "version"], rss=rss)
+    if ctx.shared_binary:
+        actions[SHARED_CREATE] = dmsnap_create(True, ctx.shared_binary)
+        actions[SHARED_VERSION] = lambda rss: run([ctx.shared_binary, "version"], rss=rss)
     log(f"snapshot creation: {rounds} interleaved rounds of {len(actions)}")
     samples, peaks = interleave(rounds, actions, "snapshot creation")
     ctx.note_rss("CreateSnapshot", peaks["dmsnap CreateSnapshot"])
     ctx.note_rss("version", peaks["dmsnap version"])
     m = {name: median(s) for name, s in samples.items()}
     dmsnap, lvm, dmsetup = m["dmsnap CreateSnapshot"], m["lvcreate -s (LVM thin)"], m["dmsetup suspend; message create_snap; resume"]
-    floor = {name: m[name] for name in ("dmsnap version", "dmsetup --version", "lvm version", STATIC_VERSION) if name in m}
+    floor = {name: m[name] for name in ("dmsnap version", "dmsetup --version", "lvm version", SHARED_VERSION) if name in m}
 
     r = ctx.report
     r.section("0. Process start-up: a version query, which each command below pays once (the trio three times)")
@@ -95,14 +95,15 @@ def snapshot_creation(ctx):
     r.row("dmsnap / lvcreate -s", ratio=dmsnap / lvm, target=("<=", CREATE_SNAPSHOT_TARGETS["lvcreate"], "x"))
     r.row("dmsnap / dmsetup trio", ratio=dmsnap / dmsetup, target=("<=", CREATE_SNAPSHOT_TARGETS["trio"], "x"))
     r.row("dmsnap --no-udev / dmsetup trio", ratio=m["dmsnap CreateSnapshot --no-udev"] / dmsetup)
-    if STATIC_CREATE in m:
-        r.row(STATIC_CREATE, m[STATIC_CREATE], "s", rounds, samples=seconds_of(samples[STATIC_CREATE]))
-        r.row("  / lvcreate -s", ratio=m[STATIC_CREATE] / lvm)
-        r.row("  / dmsetup trio", ratio=m[STATIC_CREATE] / dmsetup)
+    if SHARED_CREATE in m:
+        r.row(SHARED_CREATE, m[SHARED_CREATE], "s", rounds, samples=seconds_of(samples[SHARED_CREATE]))
+        r.row("  / lvcreate -s", ratio=m[SHARED_CREATE] / lvm)
+        r.row("  / dmsetup trio", ratio=m[SHARED_CREATE] / dmsetup)
     r.row("dmsnap minus its own start-up", dmsnap - floor["dmsnap version"], "s")
     r.row("dmsetup trio minus 3 start-ups", dmsetup - 3 * floor["dmsetup --version"], "s")
     r.note("diagnostic rows, not the targets': --no-udev (dmsnap's flag: libdevmapper makes the /dev nodes itself "
-           "and nothing waits for udev), and the same code built with --static-swift-stdlib")
+           "and nothing waits for udev), and the same code linked to the toolchain's shared Swift libraries, run from the build "
+           "directory (the rows above: built with --static-swift-stdlib, one file installed in the guest's own storage)")
 
     windows = {s["SnapshotId"]: s["HoldWindowMs"] for s in
                ds.call("DescribeSnapshots", "--DiskId", disk, "--PageSize", "100")["Snapshots"]["Snapshot"]}

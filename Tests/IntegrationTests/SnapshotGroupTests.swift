@@ -60,8 +60,10 @@ struct SnapshotGroupTests {
             for index in 0..<count {
                 disks.append(try service.createDisk(sizeBytes: 256 << 20, name: "m\(index)", poolName: poolName))
             }
+            print("\(layout): building the volume over \(count) disks")
             device = try layout.build(name, over: diskPaths)
             try Rig.shell("mkfs.ext4 -q \(device) && mount \(device) \(mountPoint)")
+            print("\(layout): \(device) mounted at \(mountPoint)")
         }
 
         var diskPaths: [String] { disks.map { "/dev/mapper/dmsnap-\($0.id)" } }
@@ -103,11 +105,16 @@ struct SnapshotGroupTests {
             return Int(count.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
         }
 
+        // The steps print as they go: a run on 6.1 stopped printing between the
+        // md layout's last check and the dm layout's first group.
         func close() {
+            print("\(layout): closing: stopping the writer")
             writer?.terminate()
             writer?.waitUntilExit()
+            print("\(layout): closing: unmounting and taking the volume down")
             _ = try? Rig.shell("umount \(mountPoint) 2>/dev/null; true")
             layout.tearDown(name, over: diskPaths)
+            print("\(layout): closing: deleting groups, snapshots, disks and the pool")
             for group in (try? service.describeSnapshotGroups()) ?? [] { try? service.deleteSnapshotGroup(group.group.id) }
             for snapshot in (try? service.describeSnapshots()) ?? [] { try? service.deleteSnapshot(snapshot.id) }
             for disk in (try? service.describeDisks()) ?? [] { try? service.deleteDisk(disk.record.id) }
