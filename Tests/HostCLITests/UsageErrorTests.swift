@@ -39,6 +39,18 @@ struct UsageErrorTests {
         #expect(result.errorText.hasPrefix("Error: Unknown option '--bogus'"))
     }
 
+    /// `--pool` names a pool for a rebuild to take; without --rebuild it is a
+    /// usage error, refused before a state directory is even made.
+    @Test func recoverRefusesPoolWithoutRebuild() throws {
+        let state = FileManager.default.temporaryDirectory.appendingPathComponent("dmsnap-usage-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: state) }
+        let result = try Self.run(["recover", "--pool", "data", "--state-dir", state])
+        #expect(result.status == 64, "\(result.errorText)")
+        #expect(result.errorText.contains("--pool only goes with --rebuild"), "\(result.errorText)")
+        #expect(!FileManager.default.fileExists(atPath: state), "nothing was created")
+        #expect(result.output.isEmpty)
+    }
+
     @Test(arguments: [["dm", "ls"], ["snapshot", "create"], ["DescribeSnapshots", "--PageSize"], ["ResetDisk", "--Deferred"]])
     func hostileTextInAUsageErrorIsEscapedAndCutShort(command: [String]) throws {
         let hostile = "a\u{1B}[2J\u{1B}]0;owned\u{7}\u{202E}gpj.exe\r" + String(repeating: "x", count: 100_000)
