@@ -150,6 +150,31 @@ struct RebuildTests {
         try Agreement.check(stateDirectory: theirs.stateDirectory, poolName: theirs.poolName)
     }
 
+    /// `--pool NAME` is the administrator saying a pool is this directory's
+    /// although its manifest names another (a state directory that moved).
+    @Test(.enabled(if: Rig.enabled))
+    func aRebuildWithPoolTakesAPoolWhoseManifestNamesAnotherStateDirectory() throws {
+        let ours = try Fixture()
+        defer { ours.close() }
+        let theirs = try Fixture()
+        defer { theirs.close() }
+        _ = try ours.newSnapshot(try ours.newDisk("ours"))
+        let theirDisk = try theirs.newDisk("theirs")
+        let theirSnapshot = try theirs.newSnapshot(theirDisk)
+        let before = try Self.listing(ours.cli)
+        try Self.loseCatalog(ours)
+
+        let output = try ours.cli.succeed(["recover", "--rebuild", "--pool", theirs.poolName])
+        #expect(!output.contains("left alone: pool \(theirs.poolName)"), "\(output)")
+        #expect(output.contains("from 2 native pool(s)"), "\(output)")
+        let after = try Self.listing(ours.cli)
+        #expect(Set(before).isSubset(of: Set(after)), "our own disks and snapshots are back as they were")
+        #expect(after.contains { $0.hasPrefix("DiskId=\(theirDisk) ") && $0.contains("PoolName=\(theirs.poolName)") }, "\(after)")
+        #expect(after.contains { $0.hasPrefix("SnapshotId=\(theirSnapshot) ") }, "\(after)")
+        try Agreement.check(stateDirectory: ours.stateDirectory, poolName: ours.poolName)
+        try Agreement.check(stateDirectory: ours.stateDirectory, poolName: theirs.poolName)
+    }
+
     @Test(.enabled(if: Rig.enabled))
     func aRebuildOverAReadableCatalogIsRefusedAndChangesNothing() throws {
         let fixture = try Fixture()
