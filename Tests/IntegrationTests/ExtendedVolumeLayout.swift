@@ -13,6 +13,13 @@ enum ExtendedVolumeLayout: String, CaseIterable, CustomStringConvertible, Sendab
 
     var description: String { rawValue }
 
+    /// The layouts a run covers: all, or those `DMSNAP_GROUP_LAYOUTS` names
+    /// (comma-separated raw values, to run one layout alone).
+    static var selected: [ExtendedVolumeLayout] {
+        guard let names = ProcessInfo.processInfo.environment["DMSNAP_GROUP_LAYOUTS"] else { return allCases }
+        return names.split(separator: ",").compactMap { ExtendedVolumeLayout(rawValue: String($0)) }
+    }
+
     /// Builds the volume called `name` over `disks` (device paths); returns its device path.
     func build(_ name: String, over disks: [String]) throws -> String {
         switch self {

@@ -144,7 +144,7 @@ struct SnapshotGroupTests {
         }
     }
 
-    @Test(.enabled(if: Rig.enabled), arguments: ExtendedVolumeLayout.allCases)
+    @Test(.enabled(if: Rig.enabled), arguments: ExtendedVolumeLayout.selected)
     func groupsOfAnExtendedVolumeUnderAWriterAreConsistent(_ layout: ExtendedVolumeLayout) throws {
         let volume = try Volume(layout, disks: 3)
         defer { volume.close() }
