@@ -94,19 +94,33 @@ struct DescribeSnapshotsVerb: ECSVerb {
             }
             ids = parsed
         }
-        let all = try service.describeSnapshots(SnapshotFilter(diskId: diskId, snapshotIds: ids, name: snapshotName, groupId: groupId))
-        // Every dmsnap snapshot is complete once recorded, or missing.
-        let snapshots = all.map { ECSSnapshot($0) }.filter { status == nil || status == "all" || $0.Status == status }
+        // Every dmsnap snapshot is complete once recorded, or missing: none is progressing or failed.
+        var filter = SnapshotFilter(diskId: diskId, snapshotIds: ids, name: snapshotName, groupId: groupId)
+        switch status {
+        case "missing": filter.missing = true
+        case "accomplished": filter.missing = false
+        case "progressing", "failed": filter.selectsNothing = true
+        default: break
+        }
         if maxResults != nil || nextToken != nil {
             // A token only pages the listing it came from.
             let scope = [diskId, snapshotIds, snapshotName, status, groupId].map { $0 ?? "" }.joined(separator: "\u{1}")
-            let page = try Paging.byToken(count: snapshots.count, maxResults: maxResults, nextToken: nextToken, scope: scope)
-            return ECSResponse.DescribeSnapshots(RequestId: requestId, TotalCount: snapshots.count, PageNumber: nil, PageSize: nil,
-                                                 NextToken: page.nextToken ?? "", Snapshots: .init(Snapshot: Array(snapshots[page.range])))
+            let (maxResults, nextToken) = (maxResults, nextToken)
+            let page = { @Sendable (count: Int) throws in
+                try Paging.byToken(count: count, maxResults: maxResults, nextToken: nextToken, scope: scope)
+            }
+            let found = try service.describeSnapshots(filter) { try page($0).range }
+            return ECSResponse.DescribeSnapshots(RequestId: requestId, TotalCount: found.totalCount, PageNumber: nil, PageSize: nil,
+                                                 NextToken: try page(found.totalCount).nextToken ?? "",
+                                                 Snapshots: .init(Snapshot: found.snapshots.map { ECSSnapshot($0) }))
         }
-        let page = try Paging.byNumber(count: snapshots.count, pageNumber: pageNumber, pageSize: pageSize)
-        return ECSResponse.DescribeSnapshots(RequestId: requestId, TotalCount: snapshots.count, PageNumber: page.number,
-                                             PageSize: page.size, NextToken: nil, Snapshots: .init(Snapshot: Array(snapshots[page.range])))
+        let (pageNumber, pageSize) = (pageNumber, pageSize)
+        let page = { @Sendable (count: Int) throws in try Paging.byNumber(count: count, pageNumber: pageNumber, pageSize: pageSize) }
+        let found = try service.describeSnapshots(filter) { try page($0).range }
+        let numbered = try page(found.totalCount)
+        return ECSResponse.DescribeSnapshots(RequestId: requestId, TotalCount: found.totalCount, PageNumber: numbered.number,
+                                             PageSize: numbered.size, NextToken: nil,
+                                             Snapshots: .init(Snapshot: found.snapshots.map { ECSSnapshot($0) }))
     }
 }
 

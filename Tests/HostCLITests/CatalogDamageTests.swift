@@ -31,11 +31,13 @@ struct CatalogDamageTests {
         }
     }
 
-    /// Commands that read every snapshot row (no device-mapper needed); when
-    /// the damage shows before the open, also ones that would change state
-    /// (on this host they would otherwise stop at the missing device-mapper).
+    /// Commands that read every snapshot row (no device-mapper needed; a name
+    /// has no index, so DescribeSnapshots looks at every row for it, where a
+    /// plain first page reads only its own rows); when the damage shows before
+    /// the open, also ones that would change state (on this host they would
+    /// otherwise stop at the missing device-mapper).
     static func commands(_ seeded: SeededState, _ damage: Damage) -> [[String]] {
-        [["snapshots"], ["DescribeSnapshots"]]
+        [["snapshots"], ["DescribeSnapshots", "--SnapshotName", "no-such-name"]]
             + (damage.foundBeforeOpening ? [["CreateSnapshot", "--DiskId", seeded.diskId], ["recover"]] : [])
     }
 

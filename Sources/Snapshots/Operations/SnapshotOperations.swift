@@ -8,11 +8,17 @@ public struct SnapshotFilter: Sendable {
     public var snapshotIds: [String]?
     public var name: String?
     public var groupId: String?
-    public init(diskId: String? = nil, snapshotIds: [String]? = nil, name: String? = nil, groupId: String? = nil) {
+    /// true: only snapshots whose LV was removed outside dmsnap; false: only the others.
+    public var missing: Bool?
+    /// Selects nothing: a status no dmsnap snapshot has (progressing, failed).
+    public var selectsNothing = false
+    public init(diskId: String? = nil, snapshotIds: [String]? = nil, name: String? = nil, groupId: String? = nil,
+                missing: Bool? = nil) {
         self.diskId = diskId
         self.snapshotIds = snapshotIds
         self.name = name
         self.groupId = groupId
+        self.missing = missing
     }
 }
 
@@ -113,6 +119,14 @@ extension SnapshotService {
     }
 
     public func describeSnapshots(_ filter: SnapshotFilter = SnapshotFilter()) throws -> [SnapshotRecord] {
+        try describeSnapshots(filter) { 0..<$0 }.snapshots
+    }
+
+    /// One page of the snapshots `filter` selects, newest first, and how many
+    /// it selects in all: `page` turns that count into the indices wanted, and
+    /// only those rows are read (a page of a 10,000-snapshot disk reads 100).
+    public func describeSnapshots(_ filter: SnapshotFilter,
+                                  page: @Sendable (_ totalCount: Int) throws -> Range<Int>) throws -> (totalCount: Int, snapshots: [SnapshotRecord]) {
         if let diskId = filter.diskId { try Validation.requireID(diskId, kind: .disk) }
         for id in filter.snapshotIds ?? [] { try Validation.requireID(id, kind: .snapshot) }
         if try !answeredByNativeRecords(filter) { try discoverLVMIfEnabled() }
@@ -122,8 +136,16 @@ extension SnapshotService {
             if let ids = filter.snapshotIds { request = request.filter(ids.contains(Column("id"))) }
             if let name = filter.name { request = request.filter(Column("name") == name) }
             if let groupId = filter.groupId { request = request.filter(Column("groupId") == groupId) }
+            if let missing = filter.missing {
+                request = request.filter(missing ? Column("missingSince") != nil : Column("missingSince") == nil)
+            }
+            if filter.selectsNothing { request = request.none() }
+            let totalCount = try request.fetchCount(db)
+            let range = try page(totalCount)
+            guard !range.isEmpty else { return (totalCount, []) }
             // ECS lists the newest first.
-            return try request.order(Column("createdAt").desc, Column("id")).fetchAll(db)
+            let ordered = request.order(Column("createdAt").desc, Column("id"))
+            return (totalCount, try ordered.limit(range.count, offset: range.lowerBound).fetchAll(db))
         }
     }
 
