@@ -234,6 +234,32 @@ struct CommandLineTests {
         #expect(try theirs.cli.succeed(["recover"]).contains("resumed \(theirDisk)"))
     }
 
+    /// Ctrl-C, `kill` or a closed terminal while CreateSnapshot holds the disk
+    /// suspended: the signal waits for the resume, so the disk is never left
+    /// suspended, and the snapshot is finished or undone by the next command.
+    @Test(.enabled(if: Rig.enabled), arguments: [SIGINT, SIGTERM, SIGHUP])
+    func aSignalDuringCreateSnapshotWaitsForTheResume(signal: Int32) throws {
+        let fixture = try Fixture()
+        defer { fixture.close() }
+        let disk = try fixture.newDisk()
+        let device = "dmsnap-\(disk)"
+        let running = try fixture.cli.start(["CreateSnapshot", "--DiskId", disk],
+                                            environment: ["DMSNAP_PAUSE_AT": "createSnapshot.afterSuspend"])
+        let deviceMapper = DeviceMapper()
+        var suspended = false
+        for _ in 0..<300 where !suspended {
+            suspended = try deviceMapper.info(device)?.isSuspended == true
+            if !suspended { Thread.sleep(forTimeInterval: 0.01) }
+        }
+        #expect(suspended, "the disk was suspended while dmsnap paused")
+        kill(running.process.processIdentifier, signal)
+        let result = try running.wait()
+        #expect(result.status == signal + 128, "the signal still ends dmsnap, after the resume: \(result.status) \(result.errors)")
+        #expect(try deviceMapper.info(device)?.isSuspended == false, "the disk was resumed before dmsnap stopped")
+        _ = try fixture.cli.succeed(["recover"])
+        try Agreement.check(stateDirectory: fixture.stateDirectory, poolName: fixture.poolName)
+    }
+
     static let crashPoints: [(operation: String, point: String)] = [
         ("CreateDisk", "createDisk.afterIntent"), ("CreateDisk", "createDisk.afterMessage"), ("CreateDisk", "createDisk.afterCommit"),
         ("CreateSnapshot", "createSnapshot.afterIntent"), ("CreateSnapshot", "createSnapshot.afterSuspend"),

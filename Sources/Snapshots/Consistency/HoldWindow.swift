@@ -28,16 +28,14 @@ extension SnapshotService {
             unlink(path)
             throw error
         }
-        var blocked = sigset_t(), previous = sigset_t()
-        sigemptyset(&blocked)
-        for signalNumber in [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP] { sigaddset(&blocked, signalNumber) }
-        pthread_sigmask(SIG_BLOCK, &blocked, &previous)
-        mlockall(Int32(MCL_CURRENT | MCL_FUTURE))
-        defer {
-            munlockall()
-            pthread_sigmask(SIG_SETMASK, &previous, nil)
+        return try InterruptSignals.heldBack {
+            mlockall(Int32(MCL_CURRENT | MCL_FUTURE))
+            defer { munlockall() }
+            return try holdAndRelease(plan, timeout: timeout, guardian: guardian, during: body)
         }
+    }
 
+    private func holdAndRelease(_ plan: FreezePlan, timeout: Duration, guardian: Guardian, during body: () throws -> Void) throws -> HoldWindow {
         guardian.holding()
         let clock = ContinuousClock()
         let start = clock.now

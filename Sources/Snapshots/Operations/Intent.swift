@@ -44,8 +44,11 @@ struct IntentPayload: Codable, Equatable {
 /// to prove that `recover` restores agreement between catalog and kernel.
 enum CrashPoint {
     static let requested = ProcessInfo.processInfo.environment["DMSNAP_CRASH_AT"]
+    /// A test's pause, to send a signal at a known step: DMSNAP_PAUSE_AT=NAME waits 3 s there.
+    static let pause = ProcessInfo.processInfo.environment["DMSNAP_PAUSE_AT"]
 
     static func reach(_ name: String) {
         if requested == name { kill(getpid(), SIGKILL) }
+        if pause == name { Thread.sleep(forTimeInterval: 3) }
     }
 }

@@ -67,30 +67,9 @@ extension SnapshotService {
 
             let volume = KernelNames.volume(disk.id)
             let active = try deviceMapper.info(volume) != nil
-            let clock = ContinuousClock()
             var held = Duration.zero
             if active {
-                let start = clock.now
-                try deviceMapper.suspend(volume)
-                let snapshotted = Result {
-                    CrashPoint.reach("createSnapshot.afterSuspend")
-                    try native.send(.createSnapshot(ThinDeviceID(thinId), origin: ThinDeviceID(disk.thinId)))
-                    CrashPoint.reach("createSnapshot.afterMessage")
-                }
-                // Whatever happened, the disk's I/O is released; udev's rules
-                // for the resumed disk run after the window.
-                let udevEvents = PendingUdevEvents()
-                let resumed = Result { try deviceMapper.resume(volume, joining: udevEvents) }
-                held = clock.now - start
-                let udevDone = Result { try deviceMapper.waitForUdev(udevEvents) }
-                try snapshotted.get()
-                do { try resumed.get() } catch {
-                    throw SnapshotsError(.kernel, """
-                        disk \(disk.id) (\(volume)) could not be resumed after its snapshot: \(error); \
-                        run `dmsnap recover`, which resumes it
-                        """)
-                }
-                try udevDone.get()
+                held = try snapshotWhileSuspended(disk, volume: volume, native: native, thinId: thinId)
             } else {
                 try native.send(.createSnapshot(ThinDeviceID(thinId), origin: ThinDeviceID(disk.thinId)))
             }
@@ -98,6 +77,37 @@ extension SnapshotService {
             CrashPoint.reach("createSnapshot.afterCommit")
             payload.holdWindowMicroseconds = held.microseconds
             return try finishSnapshotCreation(intent, payload: payload, pool: pool)
+        }
+    }
+
+    /// Suspends the disk, sends create_snap, resumes it; returns the hold
+    /// window. Ctrl-C or a `kill` waits for the resume; after a kill -9 the
+    /// next dmsnap command's recovery resumes the disk.
+    private func snapshotWhileSuspended(_ disk: DiskRecord, volume: String, native: NativePool, thinId: UInt32) throws -> Duration {
+        try InterruptSignals.heldBack {
+            let clock = ContinuousClock()
+            let start = clock.now
+            try deviceMapper.suspend(volume)
+            let snapshotted = Result {
+                CrashPoint.reach("createSnapshot.afterSuspend")
+                try native.send(.createSnapshot(ThinDeviceID(thinId), origin: ThinDeviceID(disk.thinId)))
+                CrashPoint.reach("createSnapshot.afterMessage")
+            }
+            // Whatever happened, the disk's I/O is released; udev's rules
+            // for the resumed disk run after the window.
+            let udevEvents = PendingUdevEvents()
+            let resumed = Result { try deviceMapper.resume(volume, joining: udevEvents) }
+            let held = clock.now - start
+            let udevDone = Result { try deviceMapper.waitForUdev(udevEvents) }
+            try snapshotted.get()
+            do { try resumed.get() } catch {
+                throw SnapshotsError(.kernel, """
+                    disk \(disk.id) (\(volume)) could not be resumed after its snapshot: \(error); \
+                    run `dmsnap recover`, which resumes it
+                    """)
+            }
+            try udevDone.get()
+            return held
         }
     }
 
