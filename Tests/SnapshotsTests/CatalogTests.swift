@@ -86,3 +86,17 @@ struct CatalogTests {
         #expect(throws: StateDirectoryError.self) { try Catalog(stateDirectory: directory) }
     }
 }
+
+/// dmsnap writes catalog dates itself (no DateFormatter, no ICU); they must be
+/// the text GRDB writes and reads back.
+struct CatalogDateTests {
+    @Test(arguments: [0.0, 1.0, 0.0005, 0.9996, 1_795_822_283.909_16, 1_795_822_283.000_9, 1_795_822_283.999_99,
+                      951_782_400.5, 4_102_444_799.123_4, -1.25, -86_400.001])
+    func theTextIsGRDBsAndReadsBackToTheMillisecond(seconds: Double) throws {
+        let date = Date(timeIntervalSince1970: seconds)
+        let ours = CatalogDate.text(date)
+        #expect(ours == String.fromDatabaseValue(date.databaseValue), "\(seconds)")
+        let back = try #require(Date.fromDatabaseValue(ours.databaseValue))
+        #expect(abs(back.timeIntervalSince1970 - seconds) <= 0.000_5 + 1e-9, "\(ours)")
+    }
+}
