@@ -80,12 +80,7 @@ def run(args):
     except Exception as error:    # the figures so far are still printed, then the failure
         failure = error
         traceback.print_exc()
-    finally:
-        harness.log("removing every device, loop device and volume group made")
-        try:
-            fixtures.cleanup(args.scratch)
-        except Exception:     # the figures still count; Scripts/bench-steps runs cleanup again on exit
-            traceback.print_exc()
+    # The figures first: the clean-up after a full run can take minutes under TCG.
     report.meta["duration_s"] = time.monotonic() - started
     if failure is not None:
         report.meta["failed"] = str(failure)
@@ -95,6 +90,11 @@ def run(args):
     print(JSON_BEGIN)
     print(report.json())
     print(JSON_END, flush=True)
+    harness.log("removing every device, loop device and volume group made")
+    try:
+        fixtures.cleanup(args.scratch)
+    except Exception:     # the figures still count; Scripts/bench-steps runs cleanup again on exit
+        traceback.print_exc()
     return 1 if failure is not None else 0
 
 

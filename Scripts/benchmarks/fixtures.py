@@ -166,7 +166,9 @@ def dmsnap_devices(state):
         pools = db.execute("SELECT name, dataFile, metadataFile FROM pool").fetchall()
     finally:
         db.close()
-    names = [f"dmsnap-{v}" for v in volumes] + [f"dmsnap-pool-{p[0]}" for p in pools]
+    # The manifest device stands on its pool, so it goes first.
+    names = ([f"dmsnap-{v}" for v in volumes] + [f"dmsnap-manifest-{p[0]}" for p in pools]
+             + [f"dmsnap-pool-{p[0]}" for p in pools])
     files = [f for p in pools for f in p[1:] if f]
     return names, files
 
