@@ -59,10 +59,28 @@ struct CLI {
         }
     }
 
-    func start(_ arguments: [String], environment: [String: String] = [:], stateful: Bool = true) throws -> Running {
+    /// Execs its arguments with no signal blocked and every stop signal at its
+    /// default action, as from a login shell: the test runner's threads block
+    /// them, and a child started by Process inherits that mask.
+    static let asFromAShell = """
+        import os, signal, sys
+        signal.pthread_sigmask(signal.SIG_SETMASK, [])
+        for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGTSTP, signal.SIGPIPE):
+            signal.signal(number, signal.SIG_DFL)
+        os.execv(sys.argv[1], sys.argv[1:])
+        """
+
+    func start(_ arguments: [String], environment: [String: String] = [:], stateful: Bool = true,
+               signalsAsFromAShell: Bool = false) throws -> Running {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = arguments + (stateful ? ["--state-dir", stateDirectory] : [])
+        let arguments = arguments + (stateful ? ["--state-dir", stateDirectory] : [])
+        if signalsAsFromAShell {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+            process.arguments = ["-c", Self.asFromAShell, Self.binary] + arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: Self.binary)
+            process.arguments = arguments
+        }
         // LVM stays out of a test's catalog unless the test names its volume group:
         // other suites make and remove VGs in the same machine meanwhile.
         process.environment = ProcessInfo.processInfo.environment

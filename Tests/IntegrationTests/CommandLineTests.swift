@@ -244,7 +244,8 @@ struct CommandLineTests {
         let disk = try fixture.newDisk()
         let device = "dmsnap-\(disk)"
         let running = try fixture.cli.start(["CreateSnapshot", "--DiskId", disk],
-                                            environment: ["DMSNAP_PAUSE_AT": "createSnapshot.afterSuspend"])
+                                            environment: ["DMSNAP_PAUSE_AT": "createSnapshot.afterSuspend"],
+                                            signalsAsFromAShell: true)
         let deviceMapper = DeviceMapper()
         var suspended = false
         for _ in 0..<300 where !suspended {
