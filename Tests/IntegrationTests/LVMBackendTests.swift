@@ -293,7 +293,7 @@ struct LVMBackendTests {
             writer.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
             writer.arguments = ["\(scripts)/writer.py", "/tmp/\(vg)-a/records", "/tmp/\(vg)-b/records"]
             try writer.run()
-            defer { writer.terminate(); writer.waitUntilExit() }
+            defer { kill(writer.processIdentifier, SIGKILL); writer.waitUntilExit() }
             Thread.sleep(forTimeInterval: 1)
             for round in 1...5 {
                 let result = try fixture.service.createSnapshotGroup(diskIds: disks, name: "both\(round)", freezeTimeout: .seconds(60))

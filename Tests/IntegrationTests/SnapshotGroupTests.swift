@@ -114,7 +114,9 @@ struct SnapshotGroupTests {
         // md layout's last check and the dm layout's first group.
         func close() {
             print("\(layout): closing: stopping the writer")
-            writer?.terminate()
+            // SIGKILL: the writer inherits the test runner's signal mask, in
+            // which SIGTERM is blocked (terminate() left it running, and the run hung).
+            if let writer { kill(writer.processIdentifier, SIGKILL) }
             if let writer, !Self.exits(writer, within: 30) {
                 // A writer that ignores SIGTERM is blocked in I/O: something still holds the volume.
                 let pid = writer.processIdentifier
@@ -127,7 +129,7 @@ struct SnapshotGroupTests {
                     fsfreeze -u \(mountPoint) 2>&1; for d in $(dmsetup info -c --noheadings -o name,suspended 2>/dev/null \
                     | awk -F: '$2 == "Suspended" {print $1}'); do echo "resume $d"; dmsetup resume $d; done; true
                     """)
-                writer.terminate()
+                kill(writer.processIdentifier, SIGKILL)
                 writer.waitUntilExit()
             }
             print("\(layout): closing: unmounting and taking the volume down")

@@ -200,6 +200,10 @@ extension SnapshotService {
     /// A new disk from every snapshot of a group, named after the group.
     public func cloneDisks(fromGroup id: String) throws -> [DiskRecord] {
         let (group, snapshots) = try snapshotGroup(id)
-        return try snapshots.map { try cloneDisk(fromSnapshot: $0.id, name: nil, description: "clone of \($0.diskId) from group \(group.id)") }
+        // In the group's disk order (DiskId.1, DiskId.2, …): a volume striped over
+        // the disks is only assembled again from its clones in that order.
+        let position = Dictionary(group.diskIds.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+        let ordered = snapshots.sorted { (position[$0.diskId] ?? .max, $0.id) < (position[$1.diskId] ?? .max, $1.id) }
+        return try ordered.map { try cloneDisk(fromSnapshot: $0.id, name: nil, description: "clone of \($0.diskId) from group \(group.id)") }
     }
 }
