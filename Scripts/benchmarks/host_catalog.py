@@ -17,14 +17,13 @@ import json
 import os
 import secrets
 import sqlite3
-import string
 import sys
 import tempfile
 
+from catalog_seed import ID_ALPHABET, copy_with_newest
 from harness import interleave, log, median, run
 from report import Report
 
-ID_ALPHABET = string.ascii_lowercase + string.digits
 TARGET_S = 0.1
 
 
@@ -82,15 +81,7 @@ def measure(binary, count, small, rounds, scratch):
     big_state, small_state = os.path.join(scratch, "big"), os.path.join(scratch, "small")
     log(f"host catalog: {count:,} snapshot rows, and a copy with {small}")
     disk = make_catalog(binary, big_state, count)
-    os.makedirs(small_state, mode=0o700)
-    source = sqlite3.connect(os.path.join(big_state, "catalog.sqlite"))
-    target = sqlite3.connect(os.path.join(small_state, "catalog.sqlite"))
-    source.backup(target)
-    target.execute("DELETE FROM snapshot WHERE id NOT IN (SELECT id FROM snapshot ORDER BY createdAt DESC LIMIT ?)", (small,))
-    target.commit()
-    target.execute("VACUUM")
-    source.close()
-    target.close()
+    copy_with_newest(big_state, small_state, disk, small)
 
     # As a script pages through a disk's snapshots: dmsnap's default LVM scope,
     # which a native disk's query does not need.

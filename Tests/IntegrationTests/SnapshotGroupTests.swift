@@ -110,15 +110,14 @@ struct SnapshotGroupTests {
             return Int(count.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
         }
 
-        // The steps print as they go: a run on 6.1 stopped printing between the
-        // md layout's last check and the dm layout's first group.
+        // The steps print as they go, so that a run that stops shows where.
         func close() {
             print("\(layout): closing: stopping the writer")
             // SIGKILL: the writer inherits the test runner's signal mask, in
             // which SIGTERM is blocked (terminate() left it running, and the run hung).
             if let writer { kill(writer.processIdentifier, SIGKILL) }
             if let writer, !Self.exits(writer, within: 30) {
-                // A writer that ignores SIGTERM is blocked in I/O: something still holds the volume.
+                // A writer SIGKILL does not end is blocked in I/O: something still holds the volume.
                 let pid = writer.processIdentifier
                 print("\(layout): the writer (pid \(pid)) did not stop: " + ((try? Rig.shell("""
                     cat /proc/\(pid)/stat | cut -d' ' -f3; cat /proc/\(pid)/stack 2>/dev/null | head -5; \
@@ -129,7 +128,6 @@ struct SnapshotGroupTests {
                     fsfreeze -u \(mountPoint) 2>&1; for d in $(dmsetup info -c --noheadings -o name,suspended 2>/dev/null \
                     | awk -F: '$2 == "Suspended" {print $1}'); do echo "resume $d"; dmsetup resume $d; done; true
                     """)
-                kill(writer.processIdentifier, SIGKILL)
                 writer.waitUntilExit()
             }
             print("\(layout): closing: unmounting and taking the volume down")
