@@ -247,8 +247,10 @@ struct CommandLineTests {
                                             environment: ["DMSNAP_PAUSE_AT": "createSnapshot.afterSuspend"],
                                             signalsAsFromAShell: true)
         let deviceMapper = DeviceMapper()
+        // Up to a minute: under TCG a cold dmsnap took over 3 s to reach the suspend on 6.1.
         var suspended = false
-        for _ in 0..<300 where !suspended {
+        let deadline = Date().addingTimeInterval(60)
+        while !suspended, running.process.isRunning, Date() < deadline {
             suspended = try deviceMapper.info(device)?.isSuspended == true
             if !suspended { Thread.sleep(forTimeInterval: 0.01) }
         }
