@@ -2,6 +2,7 @@
 calls this; Scripts/bench is the command to use).
 
     bench.py run --binary DMSNAP --scratch DIR [--shared-binary DMSNAP] [--quick] [--real-budget SECONDS]
+                 [--only SECTION[,SECTION...]]
     bench.py cleanup --scratch DIR
 
 `run` prints one table, then the same figures as JSON between two marker lines.
@@ -32,6 +33,25 @@ COUNTS = {
 }
 
 
+# In the order they run; `--only` picks some of them (the peak-RSS summary always follows).
+SECTIONS = {
+    "create": measures.snapshot_creation,
+    "group": group_hold,
+    "stall": write_stall,
+    "scale": measures.scale,
+    "rollback": measures.rollback,
+    "write-cost": measures.write_cost,
+}
+
+
+def sections(text):
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    unknown = [name for name in names if name not in SECTIONS]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(f"unknown section {', '.join(unknown) or text!r}; the sections are {', '.join(SECTIONS)}")
+    return set(names)
+
+
 def virtualization():
     with open("/proc/cpuinfo") as file:
         if "QEMU TCG" in file.read():
@@ -54,6 +74,7 @@ def run(args):
         "cpus": os.cpu_count(), "memory_gib": memory_gib(),
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "binary": args.binary, "counts": COUNTS[mode], "real_budget_s": args.real_budget,
+        "sections": sorted(args.only) if args.only else list(SECTIONS),
         "dmsnap_version": harness.run([args.binary, "--version"]).stdout.strip(),
         "lvm_version": fixtures.sh("lvm", "version").splitlines()[0].split(":", 1)[1].strip(),
         "fio_version": fixtures.sh("fio", "--version").strip(),
@@ -70,12 +91,9 @@ def run(args):
         dmsnap.call("pool", "create", fixtures.DMSNAP_POOL, "--file-backed", "4G")
         rig.volume_group(6 * fixtures.GIB)
         context = measures.Context(rig, dmsnap, report, COUNTS[mode], args.real_budget, args.shared_binary)
-        measures.snapshot_creation(context)
-        group_hold(context)
-        write_stall(context)
-        measures.scale(context)
-        measures.rollback(context)
-        measures.write_cost(context)
+        for name, section in SECTIONS.items():
+            if args.only is None or name in args.only:
+                section(context)
         measures.rss_summary(context)
     except Exception as error:    # the figures so far are still printed, then the failure
         failure = error
@@ -108,6 +126,8 @@ def main():
     run_parser.add_argument("--quick", action="store_true")
     run_parser.add_argument("--real-budget", type=float, default=300,
                             help="seconds the snapshots between the timed ones may take through dmsnap before they are seeded")
+    run_parser.add_argument("--only", type=sections, metavar="SECTION[,SECTION...]",
+                            help=f"run these sections alone: {', '.join(SECTIONS)}")
     cleanup_parser = commands.add_parser("cleanup")
     cleanup_parser.add_argument("--scratch", required=True)
     args = parser.parse_args()

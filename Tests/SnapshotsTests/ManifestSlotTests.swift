@@ -73,6 +73,10 @@ struct ManifestSlotTests {
         #expect(slots[1] != .manifest(generation: 6, newer))
         let newest = try #require(ManifestSlot.newest(slots))
         #expect(newest.index == 0 && newest.generation == 5 && newest.manifest == older)
+        // The writer, which reads checksums alone, sees the same and overwrites the torn slot.
+        let checked = [kept, torn].map { ManifestSlot.check($0, capacity: Self.capacity) }
+        #expect(checked[0] == .intact(generation: 5))
+        #expect(ManifestSlot.newest(checked)?.index == 0)
     }
 
     @Test func theNewerOfTwoValidSlotsWins() throws {
@@ -82,6 +86,11 @@ struct ManifestSlotTests {
             .map { ManifestSlot.decode($0, capacity: Self.capacity) }
         #expect(ManifestSlot.newest(slots)?.manifest == second)
         #expect(ManifestSlot.newest(slots.reversed())?.index == 1)
+        let checked = slots.map { content -> ManifestSlot.Checked in
+            guard case .manifest(let generation, _) = content else { return .blank }
+            return .intact(generation: generation)
+        }
+        #expect(ManifestSlot.newest(checked)?.index == 0 && ManifestSlot.newest(checked.reversed())?.index == 1)
     }
 
     @Test func blankForeignAndFutureSlotsAreToldApart() throws {
@@ -95,7 +104,9 @@ struct ManifestSlotTests {
             return
         }
         #expect(why.contains("format 2"))
-        #expect(ManifestSlot.newest([.blank, .foreign, .damaged("x")]) == nil)
+        #expect(ManifestSlot.newest([ManifestSlot.Content.blank, .foreign, .damaged("x")]) == nil)
+        #expect(ManifestSlot.check([UInt8](repeating: 0, count: 4096), capacity: Self.capacity) == .blank)
+        #expect(ManifestSlot.check(future, capacity: Self.capacity) == .damaged(why))
     }
 
     @Test func aLengthPastTheSlotIsDamageNotACrash() throws {

@@ -48,7 +48,9 @@ struct ManifestDevice {
 
     /// What both slots hold. The device must be active.
     func read() throws -> [ManifestSlot.Content] {
-        try withFile(writable: false, activating: false, "read") { file in try Self.slots(of: file) }
+        try withFile(writable: false, activating: false, "read") { file in
+            try Self.slotBytes(of: file).map { ManifestSlot.decode($0, capacity: Self.slotCapacity) }
+        }
     }
 
     /// The newest manifest on the device, or nil when neither slot holds a usable one.
@@ -59,10 +61,11 @@ struct ManifestDevice {
     /// Writes `manifest` with the next generation into the slot that does not
     /// hold the newest one, and returns once it is durable. The slots are read
     /// first, so the generation and the slot come from the device itself and
-    /// never from a catalog that may have been restored from a backup.
+    /// never from a catalog that may have been restored from a backup; their
+    /// checksums tell which is intact, without parsing their records.
     func write(_ manifest: PoolManifest) throws {
         try withFile(writable: true, activating: true, "write") { file in
-            let slots = try Self.slots(of: file)
+            let slots = try Self.slotBytes(of: file).map { ManifestSlot.check($0, capacity: Self.slotCapacity) }
             let newest = ManifestSlot.newest(slots)
             if newest == nil, slots.contains(.foreign) {
                 throw SnapshotsError(.kernel, """
@@ -77,15 +80,15 @@ struct ManifestDevice {
         }
     }
 
-    private static func slots(of file: DirectFile) throws(DirectFileError) -> [ManifestSlot.Content] {
-        try (0..<2).map { (index: Int) throws(DirectFileError) -> ManifestSlot.Content in
+    private static func slotBytes(of file: DirectFile) throws(DirectFileError) -> [[UInt8]] {
+        try (0..<2).map { (index: Int) throws(DirectFileError) -> [UInt8] in
             let offset = index * slotCapacity
             var bytes = try file.read(count: ManifestSlot.blockSize, at: offset)
             let span = ManifestSlot.span(firstBlock: bytes[...], capacity: slotCapacity)
             if span > bytes.count {
                 bytes += try file.read(count: span - bytes.count, at: offset + bytes.count)
             }
-            return ManifestSlot.decode(bytes, capacity: slotCapacity)
+            return bytes
         }
     }
 

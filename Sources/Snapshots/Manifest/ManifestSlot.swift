@@ -60,7 +60,48 @@ enum ManifestSlot {
         return min(capacity, roundedUp(headerSize + Int(field(UInt32.self, firstBlock, at: 12))))
     }
 
+    /// What a slot's checksum says of it, without reading its records.
+    enum Checked: Equatable {
+        /// Header and payload agree with the checksum.
+        case intact(generation: UInt64)
+        case blank
+        case foreign
+        case damaged(String)
+    }
+
+    /// Checks a slot's header and checksum. A writer needs no more than this
+    /// to choose the slot to overwrite, and it costs a CRC where decoding costs
+    /// a JSON parse of every record (most of a write at a thousand snapshots).
+    static func check(_ bytes: [UInt8], capacity: Int) -> Checked {
+        switch verify(bytes, capacity: capacity) {
+        case .intact(let generation, _): .intact(generation: generation)
+        case .blank: .blank
+        case .foreign: .foreign
+        case .damaged(let why): .damaged(why)
+        }
+    }
+
     static func decode(_ bytes: [UInt8], capacity: Int) -> Content {
+        switch verify(bytes, capacity: capacity) {
+        case .intact(let generation, let payload):
+            do {
+                return .manifest(generation: generation, try JSONDecoder().decode(PoolManifest.self, from: Data(payload)))
+            } catch {
+                return .damaged("its checksum is right but its records cannot be read (\(String(describing: error).prefix(200)))")
+            }
+        case .blank: return .blank
+        case .foreign: return .foreign
+        case .damaged(let why): return .damaged(why)
+        }
+    }
+
+    private enum Verified {
+        case intact(generation: UInt64, payload: ArraySlice<UInt8>)
+        case blank, foreign
+        case damaged(String)
+    }
+
+    private static func verify(_ bytes: [UInt8], capacity: Int) -> Verified {
         let slot = bytes[...]
         guard slot.count >= headerSize else { return .damaged("it is \(slot.count) bytes long, shorter than its header") }
         guard slot.starts(with: magic) else {
@@ -82,12 +123,7 @@ enum ManifestSlot {
         guard crc.value == recorded else {
             return .damaged("its checksum is \(hex(crc.value)) where its header records \(hex(recorded)) (a torn or damaged write)")
         }
-        do {
-            let manifest = try JSONDecoder().decode(PoolManifest.self, from: Data(payload))
-            return .manifest(generation: field(UInt64.self, slot, at: 16), manifest)
-        } catch {
-            return .damaged("its checksum is right but its records cannot be read (\(String(describing: error).prefix(200)))")
-        }
+        return .intact(generation: field(UInt64.self, slot, at: 16), payload: payload)
     }
 
     /// The slot holding the newest usable manifest, if any slot holds one.
@@ -97,6 +133,15 @@ enum ManifestSlot {
             if case .manifest(let generation, let manifest) = content, generation >= best?.generation ?? 0 {
                 best = (index, generation, manifest)
             }
+        }
+        return best
+    }
+
+    /// The intact slot with the newest generation, if any slot is intact.
+    static func newest(_ slots: [Checked]) -> (index: Int, generation: UInt64)? {
+        var best: (index: Int, generation: UInt64)?
+        for (index, slot) in slots.enumerated() {
+            if case .intact(let generation) = slot, generation >= best?.generation ?? 0 { best = (index, generation) }
         }
         return best
     }

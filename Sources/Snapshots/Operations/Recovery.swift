@@ -125,6 +125,13 @@ extension SnapshotService {
     /// no command of this state directory holds one meanwhile, but a dmsnap
     /// of another state directory may be in the middle of its own snapshot.
     func resumeSuspendedDevices() throws -> [String] {
+        var suspended: [(name: String, uuid: String)] = []
+        for device in try deviceMapper.list() {
+            guard let info = try deviceMapper.info(device.name), info.isSuspended, let uuid = info.uuid else { continue }
+            suspended.append((device.name, uuid))
+        }
+        // Nearly always none: the catalog's IDs (a row per snapshot) are read only when one is.
+        guard !suspended.isEmpty else { return [] }
         let ours: Set<String> = try catalog.read { db in
             let native = Column("backend") == Backend.native.rawValue
             let pools = try String.fetchAll(db, PoolRecord.select(Column("name")))
@@ -134,9 +141,7 @@ extension SnapshotService {
                        + volumes.map(KernelNames.volumeUUID))
         }
         var resumed: [String] = []
-        for device in try deviceMapper.list() {
-            guard let info = try deviceMapper.info(device.name), info.isSuspended,
-                  let uuid = info.uuid, ours.contains(uuid) else { continue }
+        for device in suspended where ours.contains(device.uuid) {
             try deviceMapper.resume(device.name)
             resumed.append(device.name)
         }
