@@ -133,13 +133,13 @@ struct GuardianCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "guardian", abstract: "Internal: release a snapshot group's holds if dmsnap dies.", shouldDisplay: false)
 
-    @Argument(help: "The hold journal, /run/dmsnap/hold-PID.json.") var journal: String
+    @Argument(help: "The hold journal, /run/dmsnap/hold-PID-TOKEN.json.") var journal: String
 
     func validate() throws {
         // It releases devices and removes the journal: only ever dmsnap's own journal file.
         let name = journal.hasPrefix(HoldJournal.directory + "/") ? String(journal.dropFirst(HoldJournal.directory.count + 1)) : ""
-        guard name.hasPrefix("hold-"), name.hasSuffix(".json"), Int(name.dropFirst(5).dropLast(5)) != nil else {
-            throw ValidationError("dmsnap starts its guardian itself; its journal is \(HoldJournal.directory)/hold-PID.json, not \(journal.prefix(200).debugDescription).")
+        guard HoldJournal.isJournalName(name) else {
+            throw ValidationError("dmsnap starts its guardian itself; its journal is \(HoldJournal.directory)/hold-PID-TOKEN.json, not \(journal.prefix(200).debugDescription).")
         }
     }
 

@@ -15,11 +15,13 @@ public struct HoldJournal: Codable, Sendable, Equatable {
     public var deadline: Date
 
     /// Writes the journal (0600, never through a symlink) and returns its path.
+    /// The name is new for every hold: one process may hold several groups at
+    /// once (each of its own state directory), and each guardian must find
+    /// its own journal, nor may one hold remove another's.
     func write(directory: String = Self.directory) throws -> String {
         try Self.prepareDirectory(directory)
-        let path = "\(directory)/hold-\(holderPID).json"
+        let path = "\(directory)/hold-\(holderPID)-\(String(UInt64.random(in: 1...UInt64.max), radix: 36)).json"
         let data = try JSONEncoder().encode(self)
-        unlink(path)
         let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw Self.failure("create", path) }
         defer { close(descriptor) }
@@ -38,7 +40,16 @@ public struct HoldJournal: Codable, Sendable, Equatable {
     /// Journals left behind: their holder and its guardian both died.
     static func leftovers(directory: String = Self.directory) -> [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-        return names.filter { $0.hasPrefix("hold-") && $0.hasSuffix(".json") }.sorted().map { "\(directory)/\($0)" }
+        return names.filter(isJournalName).sorted().map { "\(directory)/\($0)" }
+    }
+
+    /// Whether `name` is a journal's file name, as `write` makes them: hold-PID-TOKEN.json.
+    public static func isJournalName(_ name: String) -> Bool {
+        guard name.hasPrefix("hold-"), name.hasSuffix(".json") else { return false }
+        let parts = name.dropFirst(5).dropLast(5).split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 2, parts.allSatisfy({ !$0.isEmpty && $0.count <= 13 }) else { return false }
+        return parts[0].allSatisfy { $0.isASCII && $0.isNumber }
+            && parts[1].allSatisfy { $0.isASCII && ($0.isNumber || $0.isLowercase) }
     }
 
     /// /run/dmsnap, 0700 and owned by root; a symlink or someone else's directory is refused.
