@@ -256,6 +256,45 @@ struct LVMBackendTests {
             i += 1
         """
 
+    /// A query on a native disk, or on native snapshots by ID, is answered
+    /// from the catalog without reading LVM (discovery reads every VG through
+    /// liblvm2cmd); a query that may take in LVM snapshots discovers first.
+    /// Seen from outside: an LV made since the last discovery gets its `d-`
+    /// ID only from the second kind of query.
+    @Test(.enabled(if: Rig.enabled))
+    func aQueryOnANativeDiskLeavesLVMUnread() throws {
+        let fixture = try Fixture()
+        let poolName = Rig.uniqueName("p")
+        defer {
+            for snapshot in (try? fixture.service.describeSnapshots(SnapshotFilter())) ?? [] where snapshot.backend == .native {
+                try? fixture.service.deleteSnapshot(snapshot.id)
+            }
+            for disk in (try? fixture.service.describeDisks()) ?? [] where disk.record.backend == .native {
+                try? fixture.service.deleteDisk(disk.record.id)
+            }
+            try? fixture.service.deletePool(name: poolName)
+            fixture.close()
+        }
+        let service = fixture.service
+        _ = try service.createFileBackedPool(name: poolName, sizeBytes: 256 << 20)
+        let disk = try service.createDisk(sizeBytes: 16 << 20, name: "native", poolName: poolName)
+        let snapshot = try service.createSnapshot(diskId: disk.id, name: "n1")
+        try Rig.shell("lvcreate -qq --type thin -V 16M --thinpool pool -n later \(fixture.volumeGroup) && udevadm settle")
+        let catalog = "\(fixture.stateDirectory)/catalog.sqlite"
+        func laterHasAnID() throws -> Bool {
+            try Rig.shell("""
+                python3 -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute(\
+                "SELECT count(*) FROM disk WHERE volumeGroup = ? AND logicalVolume = ?", (sys.argv[2], "later")).fetchone()[0])' \
+                \(catalog) \(fixture.volumeGroup)
+                """).trimmingCharacters(in: .whitespacesAndNewlines) == "1"
+        }
+        #expect(try service.describeSnapshots(SnapshotFilter(diskId: disk.id)).map(\.id) == [snapshot.id])
+        #expect(try service.describeSnapshots(SnapshotFilter(snapshotIds: [snapshot.id])).map(\.id) == [snapshot.id])
+        #expect(try !laterHasAnID(), "a native query read LVM")
+        #expect(try service.describeSnapshots(SnapshotFilter()).contains { $0.id == snapshot.id })
+        #expect(try laterHasAnID(), "a query over every snapshot discovers LVM's LVs first")
+    }
+
     @Test(.enabled(if: Rig.enabled))
     func aGroupOfLVsWithTheirOwnFilesystemsNeedsAKernelThatNestsFreezes() throws {
         let fixture = try Fixture()
