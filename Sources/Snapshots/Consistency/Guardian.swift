@@ -115,8 +115,8 @@ public final class Guardian {
     public static func watch(journalPath: String) -> Int32 {
         for signalNumber in [SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGQUIT] { signal(signalNumber, SIG_IGN) }
         guard let journal = try? HoldJournal.read(journalPath) else { return exitReleaseFailed }
-        // Nothing it needs may be paged out while the devices under it are held.
-        mlockall(Int32(MCL_CURRENT | MCL_FUTURE))
+        // Nothing it needs may be paged in from a device that is held.
+        if journal.lockMemory != false { mlockall(Int32(MCL_CURRENT | MCL_FUTURE)) }
         var ready = readyByte
         _ = write(1, &ready, 1)
         close(1)

@@ -13,6 +13,9 @@ public struct HoldJournal: Codable, Sendable, Equatable {
     /// guardian allows the same length of time from the first hold.
     public var written = Date()
     public var deadline: Date
+    /// Whether the guardian locks its memory too (`MemoryLock`); absent in a
+    /// journal of an older dmsnap, which always locked.
+    public var lockMemory: Bool?
 
     /// Writes the journal (0600, never through a symlink) and returns its path.
     /// The name is new for every hold: one process may hold several groups at

@@ -16,12 +16,14 @@ extension SnapshotService {
     /// Takes every hold of `plan`, runs `body`, and releases every hold taken,
     /// in reverse, whatever happened. The window ends with the last release;
     /// udev's work for the resumed devices is waited for after it. Meanwhile a
-    /// guardian watches with the deadline, memory is locked (nothing may be
-    /// paged in from a device that is held), and the signals a user sends are
-    /// blocked until the release.
+    /// guardian watches with the deadline, memory is locked when a page could
+    /// be read from a held device (`MemoryLock`), and the signals a user sends
+    /// are blocked until the release.
     func hold(_ plan: FreezePlan, deadline timeout: Duration, during body: () throws -> Void) throws -> HoldWindow {
         let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
-        let journal = HoldJournal(holds: plan.holds, holderPID: getpid(), deadline: Date().addingTimeInterval(seconds))
+        var journal = HoldJournal(holds: plan.holds, holderPID: getpid(), deadline: Date().addingTimeInterval(seconds))
+        let lockMemory = memoryLockNeeded(for: plan)
+        journal.lockMemory = lockMemory
         let path = try journal.write()
         let guardian: Guardian
         do { guardian = try Guardian.start(journalPath: path, executable: guardianExecutable) } catch {
@@ -29,10 +31,47 @@ extension SnapshotService {
             throw error
         }
         return try InterruptSignals.heldBack {
-            mlockall(Int32(MCL_CURRENT | MCL_FUTURE))
-            defer { munlockall() }
+            if lockMemory { mlockall(Int32(MCL_CURRENT | MCL_FUTURE)) }
+            defer { if lockMemory { munlockall() } }
             return try holdAndRelease(plan, timeout: timeout, guardian: guardian, during: body)
         }
+    }
+
+    /// `MemoryLock`'s answer for this process and the devices `plan` holds:
+    /// each held device (a suspended one, or the device of a frozen
+    /// filesystem) and everything stacked over it. True whenever something
+    /// cannot be read.
+    func memoryLockNeeded(for plan: FreezePlan) -> Bool {
+        do {
+            let graph = try HolderGraph.read()
+            var affected = Set<DeviceNumber>()
+            for hold in plan.holds {
+                let number: DeviceNumber
+                switch hold {
+                case .suspend(let device, _):
+                    guard let info = try deviceMapper.info(device) else { return true }
+                    number = info.number
+                case .freezeFilesystem(_, let device):
+                    guard let found = Self.blockDeviceNumber(device) else { return true }
+                    number = found
+                }
+                affected.insert(number)
+                if let node = graph.device(number) { affected.formUnion(graph.above(node).map(\.number)) }
+            }
+            let maps = try String(contentsOfFile: "/proc/self/maps", encoding: .utf8)
+            let mountinfo = try String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)
+            let swaps = (try? String(contentsOfFile: "/proc/swaps", encoding: .utf8)) ?? ""
+            return MemoryLock.isNeeded(maps: maps, mountinfo: mountinfo, swaps: swaps, affected: affected,
+                                       deviceOf: Self.blockDeviceNumber)
+        } catch {
+            return true
+        }
+    }
+
+    static func blockDeviceNumber(_ path: String) -> DeviceNumber? {
+        var status = stat()
+        guard stat(path, &status) == 0, status.st_mode & S_IFMT == S_IFBLK else { return nil }
+        return DeviceNumber(rawDevice: UInt64(status.st_rdev))
     }
 
     private func holdAndRelease(_ plan: FreezePlan, timeout: Duration, guardian: Guardian, during body: () throws -> Void) throws -> HoldWindow {
