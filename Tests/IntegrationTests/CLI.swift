@@ -13,6 +13,8 @@ struct CLI {
     }
 
     let stateDirectory: String
+    /// The binary run: the built one, or a copy of it elsewhere.
+    var executable = CLI.binary
 
     static var binary: String {
         URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("dmsnap").path
@@ -76,9 +78,9 @@ struct CLI {
         let arguments = arguments + (stateful ? ["--state-dir", stateDirectory] : [])
         if signalsAsFromAShell {
             process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-            process.arguments = ["-c", Self.asFromAShell, Self.binary] + arguments
+            process.arguments = ["-c", Self.asFromAShell, executable] + arguments
         } else {
-            process.executableURL = URL(fileURLWithPath: Self.binary)
+            process.executableURL = URL(fileURLWithPath: executable)
             process.arguments = arguments
         }
         // LVM stays out of a test's catalog unless the test names its volume group:

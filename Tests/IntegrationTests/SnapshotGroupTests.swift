@@ -266,6 +266,57 @@ struct SnapshotGroupTests {
         #expect(HoldJournalFiles.current().isEmpty, "no journal left in /run/dmsnap")
     }
 
+    /// dmsnap locks its memory for a hold only when a page of it could be read
+    /// from a held device. Run from an ext4 on one of the group's disks it
+    /// locks, and the group is taken (nothing is read from that disk while it
+    /// is suspended); run from a tmpfs it locks nothing.
+    @Test(.enabled(if: Rig.enabled))
+    func memoryIsLockedForAHoldOnlyWhenTheBinaryCouldBeReadFromAHeldDisk() throws {
+        try Rig.requireKernel()
+        let poolName = Rig.uniqueName("p")
+        let onDisk = "/tmp/\(Rig.uniqueName("on-disk"))", inMemory = "/tmp/\(Rig.uniqueName("in-memory"))"
+        // The catalog, which dmsnap maps (SQLite's shared memory file), in memory as well.
+        let state = "\(inMemory)/state"
+        try Rig.shell("mkdir -p \(onDisk) \(inMemory) && mount -t tmpfs -o size=768m dmsnap-test \(inMemory)")
+        defer { _ = try? Rig.shell("umount \(onDisk) \(inMemory) 2>/dev/null; rmdir \(onDisk) \(inMemory) 2>/dev/null; true") }
+        let service = try SnapshotService(stateDirectory: state, lvmScope: .only([]), guardianExecutable: CLI.binary)
+        defer {
+            _ = try? Rig.shell("umount \(onDisk) 2>/dev/null; true")
+            for group in (try? service.describeSnapshotGroups()) ?? [] { try? service.deleteSnapshotGroup(group.group.id) }
+            for disk in (try? service.describeDisks()) ?? [] { try? service.deleteDisk(disk.record.id) }
+            try? service.deletePool(name: poolName)
+        }
+        _ = try service.createFileBackedPool(name: poolName, sizeBytes: 512 << 20)
+        let disks = try (0..<2).map { try service.createDisk(sizeBytes: 128 << 20, name: "bin\($0)", poolName: poolName) }
+        try Rig.shell("""
+            mkfs.ext4 -q /dev/mapper/dmsnap-\(disks[0].id) && mount /dev/mapper/dmsnap-\(disks[0].id) \(onDisk) && \
+            cp \(CLI.binary) \(onDisk)/dmsnap && cp \(CLI.binary) \(inMemory)/dmsnap && sync
+            """)
+        for (directory, locks) in [(onDisk, true), (inMemory, false)] {
+            // Dropped from the page cache, so that the copy on the disk is read from it.
+            try Rig.shell("echo 3 > /proc/sys/vm/drop_caches")
+            let cli = CLI(stateDirectory: state, executable: "\(directory)/dmsnap")
+            let running = try cli.start(["CreateSnapshotGroup", "--DiskId.1", disks[0].id, "--DiskId.2", disks[1].id],
+                                        environment: ["DMSNAP_PAUSE_AT": "createSnapshotGroup.duringHold"])
+            // Read while the group holds: the disks are suspended for the 3 s pause.
+            var lockedKiB: Int?
+            while running.process.isRunning && lockedKiB == nil {
+                if try DeviceMapper().info("dmsnap-\(disks[1].id)")?.isSuspended == true {
+                    let status = (try? String(contentsOfFile: "/proc/\(running.process.processIdentifier)/status", encoding: .utf8)) ?? ""
+                    lockedKiB = status.split(separator: "\n").first { $0.hasPrefix("VmLck:") }
+                        .flatMap { Int($0.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") }
+                }
+                Thread.sleep(forTimeInterval: 0.05)
+            }
+            let result = try running.wait()
+            #expect(result.status == 0, "dmsnap from \(directory): \(result.errors)")
+            let locked = try #require(lockedKiB, "dmsnap from \(directory): the hold was not seen")
+            print("memory lock: dmsnap from \(directory) (\(locks ? "on a held disk" : "tmpfs")) had \(locked) KiB locked during the hold")
+            #expect(locks ? locked > 0 : locked == 0, "dmsnap from \(directory): \(locked) KiB locked during the hold")
+        }
+        #expect(try service.describeSnapshotGroups().count == 2)
+    }
+
     /// A hold that outlasts the deadline: the pool's data device is slowed by
     /// dm-delay, so suspending a disk waits seconds for a writer's in-flight
     /// write. dmsnap stops at the deadline, releases what it holds, and the
