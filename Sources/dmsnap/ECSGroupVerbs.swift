@@ -71,7 +71,7 @@ struct CreateSnapshotGroupVerb: ECSVerb {
         let ids = try IndexedDiskIds(diskWords)
         let result = try service.createSnapshotGroup(diskIds: ids.disks, excluding: ids.excluded, name: name, description: description,
                                                      freezeTimeout: .milliseconds(Int64(freezeTimeout * 1000)), dryRun: dryRun)
-        guard let group = result.group else { return ECSResponse.GroupPlan(RequestId: requestId, plan: result.plan) }
+        guard let group = result.group else { return ECSResponse.GroupPlan(RequestId: requestId, plan: result.plan, memoryLockReason: result.memoryLockReason) }
         return ECSResponse.CreatedGroup(RequestId: requestId, SnapshotGroupId: group.id,
                                         HoldWindowMs: Double(group.holdWindowMicroseconds) / 1000)
     }

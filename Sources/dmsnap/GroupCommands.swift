@@ -45,6 +45,11 @@ struct GroupCommand: ParsableCommand {
                     for (index, hold) in result.plan.holds.enumerated() { print("  \(index + 1). \(hold)") }
                     print("then snapshot every disk, then release in reverse:")
                     for (index, hold) in result.plan.holds.reversed().enumerated() { print("  \(index + 1). \(hold.release)") }
+                    if let reason = result.memoryLockReason {
+                        print("dmsnap's memory is locked for the hold: \(reason).")
+                    } else {
+                        print("dmsnap's memory is not locked for the hold: no page of it can come from a held device.")
+                    }
                     return
                 }
                 print("Created snapshot group \(group.id) (\(group.name)): \(result.snapshots.map(\.id).joined(separator: ", ")); I/O held for \(String(format: "%.1f", Double(group.holdWindowMicroseconds) / 1000)) ms.")

@@ -269,7 +269,8 @@ struct SnapshotGroupTests {
     /// dmsnap locks its memory for a hold only when a page of it could be read
     /// from a held device. Run from an ext4 on one of the group's disks it
     /// locks, and the group is taken (nothing is read from that disk while it
-    /// is suspended); run from a tmpfs it locks nothing.
+    /// is suspended); run from a tmpfs it locks nothing (its libraries are on
+    /// the rig's overlays of the host's files, 9p under a tmpfs).
     @Test(.enabled(if: Rig.enabled))
     func memoryIsLockedForAHoldOnlyWhenTheBinaryCouldBeReadFromAHeldDisk() throws {
         try Rig.requireKernel()
@@ -296,6 +297,11 @@ struct SnapshotGroupTests {
             // Dropped from the page cache, so that the copy on the disk is read from it.
             try Rig.shell("echo 3 > /proc/sys/vm/drop_caches")
             let cli = CLI(stateDirectory: state, executable: "\(directory)/dmsnap")
+            let plan = try cli.succeed(["CreateSnapshotGroup", "--DiskId.1", disks[0].id, "--DiskId.2", disks[1].id, "--DryRun", "true"])
+            let reason = CLI.field(plan, "MemoryLockReason") as? String
+            print("memory lock: dmsnap from \(directory): the dry run says \(reason ?? "no lock")")
+            #expect(CLI.field(plan, "MemoryLocked") as? Bool == locks, "dmsnap from \(directory): \(reason ?? "no lock")")
+            if locks { #expect(reason?.contains("\(directory)/dmsnap") == true, "the reason names the binary: \(reason ?? "none")") }
             let running = try cli.start(["CreateSnapshotGroup", "--DiskId.1", disks[0].id, "--DiskId.2", disks[1].id],
                                         environment: ["DMSNAP_PAUSE_AT": "createSnapshotGroup.duringHold"])
             // Read while the group holds: the disks are suspended for the 3 s pause.

@@ -62,11 +62,16 @@ extension ECSResponse {
         public var DryRun: Bool
         public var Holds: [String]
         public var Releases: [String]
-        public init(RequestId: String, plan: FreezePlan) {
+        /// dmsnap's: whether its memory would be locked for the hold, and why.
+        public var MemoryLocked: Bool
+        public var MemoryLockReason: String?
+        public init(RequestId: String, plan: FreezePlan, memoryLockReason: String?) {
             self.RequestId = RequestId
             DryRun = true
             Holds = plan.holds.map(\.description)
             Releases = plan.holds.reversed().map(\.release)
+            MemoryLocked = memoryLockReason != nil
+            MemoryLockReason = memoryLockReason
         }
     }
 

@@ -8,6 +8,8 @@ public struct SnapshotGroupResult: Sendable {
     /// Nil for a dry run.
     public let group: SnapshotGroupRecord?
     public let snapshots: [SnapshotRecord]
+    /// For a dry run: why the hold would lock dmsnap's memory (`MemoryLock`); nil when it would not.
+    public var memoryLockReason: String? = nil
 }
 
 extension SnapshotService {
@@ -38,7 +40,7 @@ extension SnapshotService {
                 return try createLVMGroup(disks, name: name, description: description, freezeTimeout: freezeTimeout, dryRun: dryRun)
             }
             let (plan, active) = try freezePlan(for: disks.map { ($0, try deviceMapper.info(KernelNames.volume($0.id))?.number) })
-            if dryRun { return SnapshotGroupResult(plan: plan, group: nil, snapshots: []) }
+            if dryRun { return SnapshotGroupResult(plan: plan, group: nil, snapshots: [], memoryLockReason: memoryLockReason(for: plan)) }
             return try takeGroup(disks, active: active, plan: plan, name: name, description: description, freezeTimeout: freezeTimeout)
         }
     }

@@ -22,7 +22,7 @@ extension SnapshotService {
     func hold(_ plan: FreezePlan, deadline timeout: Duration, during body: () throws -> Void) throws -> HoldWindow {
         let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
         var journal = HoldJournal(holds: plan.holds, holderPID: getpid(), deadline: Date().addingTimeInterval(seconds))
-        let lockMemory = memoryLockNeeded(for: plan)
+        let lockMemory = memoryLockReason(for: plan) != nil
         journal.lockMemory = lockMemory
         let path = try journal.write()
         let guardian: Guardian
@@ -37,11 +37,11 @@ extension SnapshotService {
         }
     }
 
-    /// `MemoryLock`'s answer for this process and the devices `plan` holds:
-    /// each held device (a suspended one, or the device of a frozen
-    /// filesystem) and everything stacked over it. True whenever something
-    /// cannot be read.
-    func memoryLockNeeded(for plan: FreezePlan) -> Bool {
+    /// `MemoryLock`'s answer for this process and the devices `plan` holds
+    /// (a suspended one, or the device of a frozen filesystem, and everything
+    /// stacked over it): why memory must be locked, nil when it need not be.
+    /// Whatever cannot be read is a reason.
+    func memoryLockReason(for plan: FreezePlan) -> String? {
         do {
             let graph = try HolderGraph.read()
             var affected = Set<DeviceNumber>()
@@ -49,10 +49,10 @@ extension SnapshotService {
                 let number: DeviceNumber
                 switch hold {
                 case .suspend(let device, _):
-                    guard let info = try deviceMapper.info(device) else { return true }
+                    guard let info = try deviceMapper.info(device) else { return "\(device) is not in the kernel" }
                     number = info.number
-                case .freezeFilesystem(_, let device):
-                    guard let found = Self.blockDeviceNumber(device) else { return true }
+                case .freezeFilesystem(let mountPoint, let device):
+                    guard let found = Self.blockDeviceNumber(device) else { return "the device of \(mountPoint), \(device), cannot be read" }
                     number = found
                 }
                 affected.insert(number)
@@ -61,10 +61,10 @@ extension SnapshotService {
             let maps = try String(contentsOfFile: "/proc/self/maps", encoding: .utf8)
             let mountinfo = try String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)
             let swaps = (try? String(contentsOfFile: "/proc/swaps", encoding: .utf8)) ?? ""
-            return MemoryLock.isNeeded(maps: maps, mountinfo: mountinfo, swaps: swaps, affected: affected,
-                                       deviceOf: Self.blockDeviceNumber)
+            return MemoryLock.reason(maps: maps, mountinfo: mountinfo, swaps: swaps, affected: affected,
+                                     deviceOf: Self.blockDeviceNumber)
         } catch {
-            return true
+            return "what it maps could not be read: \(error)"
         }
     }
 

@@ -22,7 +22,7 @@ extension SnapshotService {
                 volumes.append(volume)
             }
             let (plan, _) = try freezePlan(for: zip(disks, volumes).map { ($0, LVMInventory.deviceNumber($1)) }, suspendDisks: false)
-            if dryRun { return SnapshotGroupResult(plan: plan, group: nil, snapshots: []) }
+            if dryRun { return SnapshotGroupResult(plan: plan, group: nil, snapshots: [], memoryLockReason: memoryLockReason(for: plan)) }
 
             let group = try beginGroup(disks, name: name, description: description)
             var members: [(intent: IntentRecord, payload: IntentPayload, volume: LogicalVolume)] = []

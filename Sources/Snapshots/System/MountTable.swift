@@ -4,8 +4,14 @@ import Foundation
 /// /proc/self/mountinfo, by device number.
 struct MountTable {
     struct Entry {
+        /// The mount's ID and its parent's (what it is mounted on).
+        var id = 0, parent = 0
         let device: DeviceNumber
         let mountPoint: String
+        /// The filesystem type, "" where the line has none.
+        var type = ""
+        /// The superblock's options, still escaped as mountinfo prints them.
+        var superOptions = ""
     }
 
     let entries: [Entry]
@@ -15,13 +21,18 @@ struct MountTable {
         return MountTable(parsing: text)
     }
 
-    /// Fields: id, parent id, MAJ:MIN, root, mount point, ...; the mount point escapes
-    /// spaces and other bytes as octal (`\040`).
+    /// Fields: `ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - TYPE SOURCE SUPEROPTIONS`;
+    /// the mount point escapes spaces and other bytes as octal (`\040`).
     init(parsing text: String) {
         entries = text.split(separator: "\n").compactMap { line in
             let fields = line.split(separator: " ")
             guard fields.count > 4, let device = DeviceNumber(fields[2]) else { return nil }
-            return Entry(device: device, mountPoint: Self.unescape(fields[4]))
+            var entry = Entry(id: Int(fields[0]) ?? 0, parent: Int(fields[1]) ?? 0, device: device, mountPoint: Self.unescape(fields[4]))
+            if let separator = fields.firstIndex(of: "-"), separator + 1 < fields.count {
+                entry.type = String(fields[separator + 1])
+                if separator + 3 < fields.count { entry.superOptions = String(fields[separator + 3]) }
+            }
+            return entry
         }
     }
 
@@ -34,7 +45,8 @@ struct MountTable {
         entries.first { $0.device == device }?.mountPoint
     }
 
-    private static func unescape(_ field: Substring) -> String {
+    /// Undoes mountinfo's octal escapes (`\040` for a space).
+    static func unescape(_ field: Substring) -> String {
         var bytes: [UInt8] = []
         var utf8 = Array(field.utf8)[...]
         while let byte = utf8.popFirst() {
