@@ -66,9 +66,14 @@ struct DiskCommand: ParsableCommand {
         @Option(help: "The pool to put it in (default: the only pool).")
         var pool: String?
 
+        @Flag(help: "Print the new disk as DescribeDisks gives it (JSON) instead of a sentence.")
+        var json = false
+
         func run() throws {
-            try Everyday.run(json: false) {
-                let disk = try global.service().createDisk(sizeBytes: size.bytes, name: name, poolName: pool)
+            try Everyday.run(json: json) {
+                let service = try global.service()
+                let disk = try service.createDisk(sizeBytes: size.bytes, name: name, poolName: pool)
+                if json { return print(try ECSRender.disk(disk.id, service: service)) }
                 print("Created disk \(disk.id) (\(disk.name), \(ByteSize.format(disk.sizeBytes))) at /dev/mapper/dmsnap-\(disk.id)")
             }
         }
@@ -119,12 +124,16 @@ struct RollbackCommand: ParsableCommand {
     @Flag(help: "LVM disks: if the disk is open, let LVM roll it back at its next activation.")
     var deferred = false
 
+    @Flag(help: "Print the disk as DescribeDisks gives it (JSON; a deferred rollback shows as pending) instead of a sentence.")
+    var json = false
+
     func run() throws {
-        try Everyday.run(json: false) {
+        try Everyday.run(json: json) {
             let service = try global.service()
             let diskRecord = try service.resolveDisk(disk)
             let snapshotRecord = try service.resolveSnapshot(snapshot)
             try service.resetDisk(diskRecord.id, toSnapshot: snapshotRecord.id, deferred: deferred)
+            if json { return print(try ECSRender.disk(diskRecord.id, service: service)) }
             let pending = try deferred && (service.describeDisks().first { $0.record.id == diskRecord.id }?.resetPending ?? false)
             print(pending
                 ? "Disk \(diskRecord.id) (\(diskRecord.name)) is open: LVM rolls it back to snapshot \(snapshotRecord.id) at its next activation (lvchange -an then -ay, or a reboot)."
@@ -147,11 +156,15 @@ struct CloneCommand: ParsableCommand {
     @Option(help: "A name for the new disk.")
     var name: String?
 
+    @Flag(help: "Print the new disk as DescribeDisks gives it (JSON) instead of a sentence.")
+    var json = false
+
     func run() throws {
-        try Everyday.run(json: false) {
+        try Everyday.run(json: json) {
             let service = try global.service()
             let source = try service.resolveSnapshot(snapshot)
             let disk = try service.cloneDisk(fromSnapshot: source.id, name: name)
+            if json { return print(try ECSRender.disk(disk.id, service: service)) }
             print("Created disk \(disk.id) (\(disk.name)) from snapshot \(source.id) at /dev/mapper/dmsnap-\(disk.id)")
         }
     }

@@ -19,7 +19,7 @@ struct CreateDiskVerb: ECSVerb {
     @Option(name: .customLong("Size"), help: "Size in GiB (1 to 65536).")
     var size: Int?
 
-    @Option(name: .customLong("SnapshotId"), help: "Clone this snapshot; the disk has the snapshot's size.")
+    @Option(name: .customLong("SnapshotId"), help: "Clone this snapshot; the disk has the snapshot's size and pool (a different --Size or --PoolName is refused).")
     var snapshotId: String?
 
     @Option(name: .customLong("DiskName"), help: "2 to 128 characters, starting with a letter.")
@@ -34,7 +34,7 @@ struct CreateDiskVerb: ECSVerb {
     func validate() throws {
         switch (size, snapshotId) {
         case (nil, nil): throw ValidationError("Give --Size (GiB) or --SnapshotId.")
-        case (.some(let size), nil) where !(1...65536).contains(size):
+        case (.some(let size), _) where !(1...65536).contains(size):
             throw ValidationError("--Size must be between 1 and 65536 GiB, not \(size).")
         default: break
         }
@@ -43,7 +43,8 @@ struct CreateDiskVerb: ECSVerb {
     func respond(_ service: SnapshotService, requestId: String) throws -> any Encodable {
         let disk: DiskRecord
         if let snapshotId {
-            disk = try service.cloneDisk(fromSnapshot: snapshotId, name: diskName, description: description)
+            disk = try service.cloneDisk(fromSnapshot: snapshotId, name: diskName, description: description,
+                                         sizeBytes: size.map { UInt64($0) << 30 }, poolName: poolName)
         } else {
             disk = try service.createDisk(sizeBytes: UInt64(size!) << 30, name: diskName, description: description, poolName: poolName)
         }

@@ -16,5 +16,18 @@ enum ECSRender {
             PageSize: page?.size ?? snapshots.count, NextToken: nil, Snapshots: .init(Snapshot: snapshots.map { ECSSnapshot($0) })))
     }
 
+    /// A disk a command made or changed, as DescribeDisks gives it.
+    static func disk(_ id: String, service: SnapshotService) throws -> String {
+        guard let view = try service.describeDisks().first(where: { $0.record.id == id }) else {
+            throw SnapshotsError(.invalidDiskIdNotFound, "disk \(id) vanished before it could be shown")
+        }
+        return try ECSResponse.encode(ECSDisk(view))
+    }
+
+    /// A snapshot a command made, as DescribeSnapshots gives it.
+    static func snapshot(_ record: SnapshotRecord) throws -> String {
+        try ECSResponse.encode(ECSSnapshot(record))
+    }
+
     static func timestamp(_ date: Date) -> String { ECSTimestamp.string(date) }
 }

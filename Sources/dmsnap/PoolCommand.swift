@@ -55,6 +55,9 @@ struct PoolCommand: ParsableCommand {
             case (.some, _, _): throw ValidationError("--file-backed and --data/--metadata exclude each other.")
             default: throw ValidationError("Give both --data and --metadata, or --file-backed SIZE.")
             }
+            if force && fileBacked != nil {
+                throw ValidationError("--force overwrites --data and --metadata devices; a file-backed pool makes new files.")
+            }
             if let blockSize, blockSize.bytes % 65536 != 0 || blockSize.bytes > 1 << 30 {
                 throw ValidationError("--block-size must be a multiple of 64K, at most 1G.")
             }
@@ -66,7 +69,8 @@ struct PoolCommand: ParsableCommand {
                 let blockSectors = (blockSize?.bytes ?? 65536) / 512
                 let pool: PoolRecord
                 if let fileBacked {
-                    pool = try service.createFileBackedPool(name: name, sizeBytes: fileBacked.bytes, blockSizeSectors: blockSectors)
+                    pool = try service.createFileBackedPool(name: name, sizeBytes: fileBacked.bytes, blockSizeSectors: blockSectors,
+                                                           lowWaterMarkBlocks: lowWaterMark)
                 } else {
                     pool = try service.createPool(name: name, dataDevice: data!, metadataDevice: metadata!,
                                                   blockSizeSectors: blockSectors, lowWaterMarkBlocks: lowWaterMark, force: force)

@@ -59,16 +59,20 @@ struct SnapshotCommand: ParsableCommand {
         @Option(help: ArgumentHelp("Refuse when the thin pool has more than this percent of its data or metadata in use (default: $DMSNAP_POOL_USAGE_LIMIT, else 95).", valueName: "percent"))
         var poolUsageLimit: Double?
 
+        @Flag(help: "Print the new snapshot as DescribeSnapshots gives it (JSON) instead of a sentence.")
+        var json = false
+
         func validate() throws {
             if let poolUsageLimit { _ = try PoolUsageLimit(percent: poolUsageLimit) }
         }
 
         func run() throws {
-            try Everyday.run(json: false) {
+            try Everyday.run(json: json) {
                 let service = try global.service()
                 let record = try service.resolveDisk(disk)
                 let snapshot = try service.createSnapshot(diskId: record.id, name: name, description: description,
                                                           usageLimit: try poolUsageLimit.map(PoolUsageLimit.init(percent:)))
+                if json { return print(try ECSRender.snapshot(snapshot)) }
                 print("Created snapshot \(snapshot.id) (\(snapshot.name)) of disk \(record.id); I/O held for \(String(format: "%.1f", Double(snapshot.holdWindowMicroseconds) / 1000)) ms.")
             }
         }

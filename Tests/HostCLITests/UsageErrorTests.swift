@@ -51,6 +51,16 @@ struct UsageErrorTests {
         #expect(result.output.isEmpty)
     }
 
+    /// --force overwrites given devices; with --file-backed there are none.
+    @Test func forceWithAFileBackedPoolIsAUsageError() throws {
+        let state = FileManager.default.temporaryDirectory.appendingPathComponent("dmsnap-usage-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: state) }
+        let result = try Self.run(["pool", "create", "p", "--file-backed", "1G", "--force", "--state-dir", state])
+        #expect(result.status == 64, "\(result.errorText)")
+        #expect(result.errorText.contains("--force overwrites --data and --metadata devices"), "\(result.errorText)")
+        #expect(!FileManager.default.fileExists(atPath: state), "nothing was created")
+    }
+
     @Test(arguments: [["dm", "ls"], ["snapshot", "create"], ["DescribeSnapshots", "--PageSize"], ["ResetDisk", "--Deferred"]])
     func hostileTextInAUsageErrorIsEscapedAndCutShort(command: [String]) throws {
         let hostile = "a\u{1B}[2J\u{1B}]0;owned\u{7}\u{202E}gpj.exe\r" + String(repeating: "x", count: 100_000)

@@ -212,6 +212,48 @@ struct CommandLineTests {
         #expect(try DeviceMapper().info("dmsnap-pool-p") == nil)
     }
 
+    /// A disk whose partition is mounted is refused, naming the partition,
+    /// even with --force; a partition table or a PV signature needs --force,
+    /// which then takes the devices; the pool lists with its figures.
+    @Test(.enabled(if: Rig.enabled))
+    func aPartitionTableOrAPVNeedsForceAndAMountedPartitionIsRefused() throws {
+        try Rig.requireKernel()
+        let data = try LoopDevice.attach(sizeMiB: 96), metadata = try LoopDevice.attach(sizeMiB: 16)
+        let mountPoint = "/tmp/\(Rig.uniqueName("part"))", partition = "\(data.path)p1"
+        let cli = CLI(stateDirectory: "/tmp/\(Rig.uniqueName("signatures"))")
+        defer {
+            _ = try? cli.run(["pool", "delete", "sig"])
+            _ = try? Rig.shell("umount \(mountPoint) 2>/dev/null; rmdir \(mountPoint); partx -d \(data.path); pvremove -qq -y \(metadata.path) 2>/dev/null; true")
+            data.detach()
+            metadata.detach()
+        }
+        try Rig.shell("""
+            echo 'start=2048, size=40960, type=83' | sfdisk -q \(data.path) && partx -a \(data.path) && udevadm settle && \
+            mkfs.ext4 -q \(partition) && mkdir -p \(mountPoint) && mount \(partition) \(mountPoint) && \
+            pvcreate -qq \(metadata.path)
+            """)
+        let create = ["pool", "create", "sig", "--data", data.path, "--metadata", metadata.path]
+        let mounted = try cli.run(create + ["--force"])
+        #expect(mounted.status != 0 && mounted.errors.contains(partition) && mounted.errors.contains(mountPoint),
+                "the mounted partition is named: \(mounted.errors)")
+        try Rig.shell("umount \(mountPoint)")
+        let table = try cli.run(create)
+        #expect(table.status != 0 && table.errors.contains("partition table") && table.errors.contains("--force"), "\(table.errors)")
+        let physicalVolume = try cli.run(["pool", "create", "sig", "--data", metadata.path, "--metadata", data.path])
+        #expect(physicalVolume.status != 0 && physicalVolume.errors.contains("LVM2_member"), "\(physicalVolume.errors)")
+        #expect(try DeviceMapper().info("dmsnap-pool-sig") == nil, "nothing was made")
+        _ = try cli.succeed(create + ["--force", "--low-water-mark", "10"])
+        let pools = try JSONSerialization.jsonObject(with: Data(try cli.succeed(["pool", "list", "--json"]).utf8)) as? [[String: Any]]
+        let pool = try #require(pools?.first { $0["name"] as? String == "sig" }, "\(pools ?? [])")
+        #expect(pool["dataDevice"] as? String == data.path && pool["metadataDevice"] as? String == metadata.path)
+        #expect(pool["mode"] as? String == "rw" && pool["transactionId"] as? String == "0" && pool["disks"] as? Int == 0)
+        // metadata data block-size low-water-mark [features]
+        let parameters = try DeviceMapper().table("dmsnap-pool-sig").first?.parameters.split(separator: " ") ?? []
+        #expect(parameters.count > 3 && parameters[3] == "10", "the low water mark reaches the table: \(parameters)")
+        let low = try cli.run(["pool", "create", "low", "--file-backed", "64M", "--low-water-mark", "1024"])
+        #expect(low.status != 0 && low.errors.contains("low water mark"), "64 MiB holds 1,024 blocks: \(low.errors)")
+    }
+
     /// `recover` resumes what a crash in its own state directory left
     /// suspended, and nothing of another state directory's, where a dmsnap may
     /// be in the middle of a snapshot (CI failed when suites running side by

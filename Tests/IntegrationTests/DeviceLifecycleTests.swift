@@ -36,6 +36,45 @@ struct DeviceLifecycleTests {
         #expect(!FileManager.default.fileExists(atPath: "/dev/mapper/\(name)"))
     }
 
+    /// The CLI's own view: `dmsnap version` names the three versions, and
+    /// `dmsnap dm ls --json` lists a device with its target and state.
+    @Test(.enabled(if: Rig.enabled))
+    func versionAndDmLsShowTheKernelsDevices() throws {
+        try Rig.requireKernel()
+        let cli = CLI(stateDirectory: "/tmp/\(Rig.uniqueName("dmls"))")
+        let version = try cli.succeed(["version"], stateful: false)
+        let driver = try deviceMapper.driverVersion()
+        #expect(version.contains(deviceMapper.libraryVersion) && version.contains(driver), "\(version)")
+        let name = Rig.uniqueName("listed")
+        try deviceMapper.create(name, uuid: "DMSNAPTEST-\(name)", table: [TargetLine(start: 0, length: 2048, type: "zero", parameters: "")])
+        defer { try? deviceMapper.remove(name) }
+        try deviceMapper.suspend(name, options: [.skipLockfs])
+        let rows = try JSONSerialization.jsonObject(with: Data(try cli.succeed(["dm", "ls", "--json"], stateful: false).utf8)) as? [[String: Any]]
+        try deviceMapper.resume(name)
+        let row = try #require(rows?.first { $0["name"] as? String == name }, "\(rows ?? [])")
+        let number = try #require(try deviceMapper.info(name)).number.description
+        #expect(row["targets"] as? [String] == ["zero"] && row["suspended"] as? Bool == true)
+        #expect(row["uuid"] as? String == "DMSNAPTEST-\(name)" && row["device"] as? String == number)
+    }
+
+    /// A device that udev or blkid holds open for a moment is removed once
+    /// they let go (libdevmapper's retried remove), not refused as busy.
+    @Test(.enabled(if: Rig.enabled))
+    func removeWaitsForABriefHolder() throws {
+        try Rig.requireKernel()
+        let name = Rig.uniqueName("held")
+        try deviceMapper.create(name, table: [TargetLine(start: 0, length: 2048, type: "zero", parameters: "")])
+        let holder = Process()
+        holder.executableURL = URL(fileURLWithPath: "/bin/sh")
+        holder.arguments = ["-c", "exec sleep 1 < /dev/mapper/\(name)"]
+        try holder.run()
+        while try deviceMapper.info(name)?.openCount == 0 && holder.isRunning { Thread.sleep(forTimeInterval: 0.02) }
+        #expect(try deviceMapper.info(name)?.openCount == 1, "held while remove starts")
+        try deviceMapper.remove(name)
+        #expect(try deviceMapper.info(name) == nil)
+        holder.waitUntilExit()
+    }
+
     @Test(.enabled(if: Rig.enabled))
     func withoutUdevLibdevmapperMakesTheNodeItself() throws {
         try Rig.requireKernel()

@@ -62,4 +62,12 @@ struct ValidationTests {
         #expect(table.mountPoint(of: .init(major: 254, minor: 0)) == "/")
         #expect(table.mountPoint(of: .init(major: 7, minor: 0)) == nil)
     }
+
+    /// A low water mark at or above the pool's data blocks would raise the event from the start.
+    @Test func aLowWaterMarkMustBeBelowThePoolsDataBlocks() throws {
+        // 1 GiB of 64 KiB blocks: 16,384 blocks.
+        try SnapshotService.requireLowWaterMark(16_383, dataBytes: 1 << 30, blockSizeSectors: 128)
+        try SnapshotService.requireLowWaterMark(nil, dataBytes: 1 << 30, blockSizeSectors: 128)
+        #expect(throws: SnapshotsError.self) { try SnapshotService.requireLowWaterMark(16_384, dataBytes: 1 << 30, blockSizeSectors: 128) }
+    }
 }

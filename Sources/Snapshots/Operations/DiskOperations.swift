@@ -45,12 +45,29 @@ extension SnapshotService {
     }
 
     /// A new writable disk that shares its blocks with `snapshotId` (ECS CreateDisk --SnapshotId).
-    public func cloneDisk(fromSnapshot snapshotId: String, name: String?, description: String = "") throws -> DiskRecord {
+    /// - Parameters:
+    ///   - sizeBytes, poolName: what the caller asked for, if anything: a
+    ///     clone has its snapshot's size and lives in its snapshot's pool, and
+    ///     anything else is refused rather than ignored.
+    public func cloneDisk(fromSnapshot snapshotId: String, name: String?, description: String = "",
+                          sizeBytes: UInt64? = nil, poolName: String? = nil) throws -> DiskRecord {
         try Validation.requireID(snapshotId, kind: .snapshot)
         if let name { try Validation.requireName(name, what: "disk name") }
         try Validation.requireDescription(description)
         return try mutating {
             let source = try snapshot(snapshotId)
+            if let sizeBytes, sizeBytes != source.sourceDiskSizeBytes {
+                throw SnapshotsError(.invalidParameter, """
+                    a disk made from snapshot \(source.id) has the snapshot's size, \(Self.shownSize(source.sourceDiskSizeBytes)), \
+                    not \(Self.shownSize(sizeBytes)); leave out the size
+                    """)
+            }
+            if let poolName, poolName != source.poolName {
+                throw SnapshotsError(.invalidParameter, """
+                    a disk made from snapshot \(source.id) lives in the snapshot's pool, \(source.poolName), \
+                    not \(UntrustedText.quoted(poolName, limit: 80)); leave out the pool
+                    """)
+            }
             if source.backend == .lvm {
                 try requireUnusedName(name)
                 return try cloneLVMDisk(from: source, name: name, description: description)
@@ -65,6 +82,11 @@ extension SnapshotService {
                 try native.send(.createSnapshot(ThinDeviceID(thinId), origin: ThinDeviceID(source.thinId)))
             }
         }
+    }
+
+    /// GiB as ECS gives sizes, or bytes where that would round.
+    static func shownSize(_ bytes: UInt64) -> String {
+        bytes % (1 << 30) == 0 ? "\(bytes >> 30) GiB" : "\(bytes) bytes"
     }
 
     public func describeDisks() throws -> [DiskView] {

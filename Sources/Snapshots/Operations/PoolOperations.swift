@@ -24,13 +24,15 @@ extension SnapshotService {
         guard data.number != metadata.number else {
             throw SnapshotsError(.invalidParameter, "the data and metadata devices are the same device (\(data.number))")
         }
+        try Self.requireLowWaterMark(lowWaterMarkBlocks, dataBytes: data.sizeBytes, blockSizeSectors: blockSizeSectors)
         for device in [data, metadata] {
-            if let reason = device.reasonInUse() {
-                // A mounted or held device is never overwritten, even with --force.
-                let mountedOrHeld = reason.contains("mounted on") || reason.contains("in use by")
-                if mountedOrHeld || !force {
-                    throw SnapshotsError(.deviceInUse, reason + (mountedOrHeld ? "" : "; pass --force to overwrite it"))
-                }
+            switch device.use() {
+            case .busy(let reason):
+                throw SnapshotsError(.deviceInUse, reason)
+            case .signature(let reason) where !force:
+                throw SnapshotsError(.deviceInUse, reason + "; pass --force to overwrite it")
+            case .signature, nil:
+                break
             }
         }
         return try mutating {
@@ -48,13 +50,14 @@ extension SnapshotService {
 
     /// Creates a pool on sparse files in the state directory, on loop devices,
     /// so dmsnap can be tried without spare disks.
-    public func createFileBackedPool(name: String, sizeBytes: UInt64,
-                                     blockSizeSectors: UInt64 = defaultBlockSizeSectors) throws -> PoolRecord {
+    public func createFileBackedPool(name: String, sizeBytes: UInt64, blockSizeSectors: UInt64 = defaultBlockSizeSectors,
+                                     lowWaterMarkBlocks: UInt64? = nil) throws -> PoolRecord {
         try Validation.requirePoolName(name)
         let blockBytes = blockSizeSectors * 512
         guard sizeBytes >= 16 * blockBytes, sizeBytes <= 1 << 50 else {
             throw SnapshotsError(.invalidParameter, "a file-backed pool must be between \(16 * blockBytes) bytes and 1 PiB")
         }
+        try Self.requireLowWaterMark(lowWaterMarkBlocks, dataBytes: sizeBytes, blockSizeSectors: blockSizeSectors)
         return try mutating {
             try requireNewPool(name)
             let directory = "\(stateDirectory)/pools/\(name)"
@@ -70,8 +73,17 @@ extension SnapshotService {
             return try insertAndActivatePool(PoolRecord(
                 name: name, dataDevice: dataLoop, metadataDevice: metadataLoop, dataFile: dataFile, metadataFile: metadataFile,
                 blockSizeSectors: blockSizeSectors,
-                lowWaterMarkBlocks: Self.defaultLowWaterMark(dataBytes: sizeBytes, blockSizeSectors: blockSizeSectors),
+                lowWaterMarkBlocks: lowWaterMarkBlocks ?? Self.defaultLowWaterMark(dataBytes: sizeBytes, blockSizeSectors: blockSizeSectors),
                 dataSectors: sizeBytes / 512, transactionId: 0, nextThinId: 0, createdAt: Date()))
+        }
+    }
+
+    /// The kernel takes any low water mark; one at or above the pool's data
+    /// blocks would raise the event from the start.
+    static func requireLowWaterMark(_ blocks: UInt64?, dataBytes: UInt64, blockSizeSectors: UInt64) throws {
+        let dataBlocks = dataBytes / (blockSizeSectors * 512)
+        if let blocks, blocks >= dataBlocks {
+            throw SnapshotsError(.invalidParameter, "the low water mark (\(blocks) blocks) must be below the pool's \(dataBlocks) data blocks")
         }
     }
 
