@@ -37,6 +37,15 @@ public struct LVMArgument: Sendable, Hashable, CustomStringConvertible {
 
     public static func tag(_ tag: LVMTag) -> LVMArgument { LVMArgument(checked: tag.value) }
 
+    /// A single-quoted word, for a value made only of checked parts
+    /// (`LVMMemoryLockFilter`): `text` holds no single quote, control
+    /// character or newline, so the word ends at its closing quote.
+    init(quoted text: String) {
+        precondition(!text.contains("'") && !text.unicodeScalars.contains { $0.properties.generalCategory == .control },
+                     "not a quotable LVM word: \(text.debugDescription)")
+        self.init(checked: "'\(text)'")
+    }
+
     /// An option or value written in dmsnap's own source. A bad one is a bug in
     /// dmsnap, not bad input, so it traps.
     static func literal(_ text: String) -> LVMArgument {

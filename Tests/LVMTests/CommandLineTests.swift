@@ -64,6 +64,23 @@ struct CommandLineTests {
         #expect(!line.text.contains("-k"), "no --setactivationskip: LVM's default for thin snapshots stands")
     }
 
+    /// The files LVM may leave unlocked go in one quoted `--config` word, LVM's
+    /// own defaults kept; lvm2_run reads it up to the closing quote.
+    @Test func aMemoryLockFilterIsOneQuotedConfigWord() throws {
+        let filter = try LVMMemoryLockFilter(exempting: ["/usr/sbin/dmsnap", "/usr/lib/libc.so.6", "/usr/sbin/dmsnap"])
+        #expect(filter.paths == ["/usr/sbin/dmsnap", "/usr/lib/libc.so.6"], "duplicates dropped")
+        let line = try LVMCommandLine.createThinSnapshot(LVMName(logicalVolume: "s1"), of: data, memoryLockFilter: filter)
+        #expect(line.text == """
+            lvcreate --config 'activation{mlock_filter=["locale/locale-archive","gconv/gconv-modules.cache",\
+            "/usr/sbin/dmsnap","/usr/lib/libc.so.6"]}' --yes --snapshot --name s1 vg0/data
+            """)
+        for path in ["relative/lib.so", "/tmp/a b", "/tmp/it's", "/tmp/q\"", "/tmp/back\\slash", "/tmp/new\nline"] {
+            #expect(throws: LVMError.self, "\(path.debugDescription)") { try LVMMemoryLockFilter(exempting: [path]) }
+        }
+        let long = (0..<100).map { "/opt/toolchain/usr/lib/swift/linux/libSomethingRatherLong\($0).so" }
+        #expect(throws: LVMError.self, "one LVM word holds at most 4,095 characters") { try LVMMemoryLockFilter(exempting: long) }
+    }
+
     @Test func lvremoveNeverWaitsForAnAnswer() throws {
         #expect(try LVMCommandLine.removeLogicalVolume(data).text == "lvremove --yes vg0/data")
     }

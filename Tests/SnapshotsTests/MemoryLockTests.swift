@@ -101,6 +101,18 @@ struct MemoryLockTests {
         #expect(MemoryLock.mountHolding("/opt/swift", below: swift, in: table)?.type == "9p", "the mount the overlay covers")
     }
 
+    /// What LVM may leave unlocked: files that no held device can hold;
+    /// never anonymous memory or a deleted file.
+    @Test func filesOffHeldDevicesAreTheOnesALockMayLeaveOut() {
+        let maps = Self.maps(Self.onRoot, Self.onTmpfs, Self.over9p,
+                             "7f4000000000-7f4000100000 r-xp 00000000 fe:03 12 /srv/data/lib.so",
+                             "7f4100000000-7f4100100000 r-xp 00000000 00:1f 13 /tmp/gone.so (deleted)",
+                             "7f4200000000-7f4200100000 r-xp 00000000 00:2b 14 /usr/lib/libz.so")
+        let files = MemoryLock.filesOffHeldDevices(maps: maps, mountinfo: Self.mountinfo, affected: [Self.root])
+        #expect(files == ["/tmp/bench/bin/dmsnap", "/opt/swift/lib/libc.so.6", "/srv/data/lib.so"],
+                "not the root's files, nor the /usr overlay over the root, nor a deleted file: \(files)")
+    }
+
     @Test func mountinfoGivesEachDevicesFilesystem() {
         let table = MountTable(parsing: Self.mountinfo)
         #expect(table.entries.first { $0.device == Self.root }?.type == "ext4", "past the optional fields")

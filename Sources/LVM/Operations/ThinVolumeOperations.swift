@@ -33,10 +33,12 @@ extension LVMCommandLine {
     /// `skipActivation: false` (`--setactivationskip n`) it is an ordinary
     /// volume, active at once: a writable copy.
     public static func createThinSnapshot(
-        _ name: LVMName, of origin: LVMQualifiedName, tags: [LVMTag] = [], skipActivation: Bool = true
+        _ name: LVMName, of origin: LVMQualifiedName, tags: [LVMTag] = [], skipActivation: Bool = true,
+        memoryLockFilter: LVMMemoryLockFilter? = nil
     ) throws(LVMError) -> LVMCommandLine {
         let snapshot = try name.checked(as: .logicalVolume)
-        var arguments = PromptAnswer.yes.arguments + [.literal("--snapshot"), .literal("--name"), .name(snapshot)]
+        var arguments = (memoryLockFilter?.arguments ?? []) + PromptAnswer.yes.arguments
+            + [.literal("--snapshot"), .literal("--name"), .name(snapshot)]
         if !skipActivation { arguments += [.literal("--setactivationskip"), .literal("n")] }
         for tag in tags { arguments += [.literal("--addtag"), .tag(tag)] }
         arguments.append(.volume(origin))
@@ -60,8 +62,9 @@ extension LVMSession {
     /// Takes a thin snapshot of `origin` (`lvcreate --snapshot`), inactive and
     /// flagged to skip activation, carrying `tags`.
     public func createThinSnapshot(
-        _ name: LVMName, of origin: LVMQualifiedName, tags: [LVMTag] = [], skipActivation: Bool = true
+        _ name: LVMName, of origin: LVMQualifiedName, tags: [LVMTag] = [], skipActivation: Bool = true,
+        memoryLockFilter: LVMMemoryLockFilter? = nil
     ) throws(LVMError) {
-        try run(.createThinSnapshot(name, of: origin, tags: tags, skipActivation: skipActivation))
+        try run(.createThinSnapshot(name, of: origin, tags: tags, skipActivation: skipActivation, memoryLockFilter: memoryLockFilter))
     }
 }

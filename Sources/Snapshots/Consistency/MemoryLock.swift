@@ -60,6 +60,23 @@ enum MemoryLock {
         return nil
     }
 
+    /// The files mapped in `maps` none of whose pages can come from an
+    /// `affected` device: what a lock may leave out. Anonymous memory is
+    /// never among them, nor a deleted file.
+    static func filesOffHeldDevices(maps: String, mountinfo: String, affected: Set<DeviceNumber>) -> [String] {
+        let mounts = MountTable(parsing: mountinfo)
+        var verdicts: [DeviceNumber: Bool] = [:], files: [String] = []
+        for line in maps.split(separator: "\n") {
+            let fields = line.split(separator: " ", maxSplits: 5, omittingEmptySubsequences: true)
+            guard fields.count > 5, fields[4] != "0", let device = hexDeviceNumber(fields[3]) else { continue }
+            let path = fields[5].trimmingCharacters(in: .whitespaces)
+            guard path.hasPrefix("/"), !path.hasSuffix(" (deleted)"), !anonymousSharedPrefixes.contains(where: path.hasPrefix) else { continue }
+            if verdicts[device] == nil { verdicts[device] = readsFrom(device, mounts: mounts, affected: affected, depth: 0) == nil }
+            if verdicts[device] == true { files.append(path) }
+        }
+        return files
+    }
+
     static func isNeeded(maps: String, mountinfo: String, swaps: String, affected: Set<DeviceNumber>,
                          deviceOf: (String) -> DeviceNumber?) -> Bool {
         reason(maps: maps, mountinfo: mountinfo, swaps: swaps, affected: affected, deviceOf: deviceOf) != nil

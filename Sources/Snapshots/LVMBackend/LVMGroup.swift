@@ -35,9 +35,13 @@ extension SnapshotService {
             let commands = try lvm {
                 try members.map { (try LVMName(logicalVolume: $0.payload.id), try Self.qualified($0.volume), try LVMTag($0.payload.id)) }
             }
+            let devices = volumes.compactMap(LVMInventory.deviceNumber)
+            let filter = devices.count == volumes.count ? LVMMemoryLock.filter(forVolumes: devices) : nil
             let window = try hold(plan, deadline: freezeTimeout) {
                 CrashPoint.reach("createSnapshotGroup.duringHold")
-                for (snapshotName, origin, tag) in commands { try session.createThinSnapshot(snapshotName, of: origin, tags: [tag]) }
+                for (snapshotName, origin, tag) in commands {
+                    try session.createThinSnapshot(snapshotName, of: origin, tags: [tag], memoryLockFilter: filter)
+                }
             }
             guard window.outcome == .clean else {
                 removeLVMGroupMembers(members.map { ($0.intent, $0.payload) }, session: session)

@@ -5,6 +5,8 @@ import Foundation
 /// a few dm ioctls instead of an LVM report: the fast path of CreateSnapshot,
 /// which then runs only `lvcreate` through LVM, as the lvcreate command would.
 struct LVMKernelView {
+    /// The volume's dm device.
+    let device: DeviceNumber
     let dataPercent: Double?
     let metadataPercent: Double?
 
@@ -25,6 +27,6 @@ struct LVMKernelView {
         let pool = disk.poolName.split(separator: "/").last.map(String.init) ?? ""
         let status = try? deviceMapper.thinPoolStatus(deviceName(volumeGroup: locator.volumeGroup, logicalVolume: pool, layer: "tpool"))
         guard let details = status?.details else { return nil }
-        return LVMKernelView(dataPercent: details.data.percentUsed, metadataPercent: details.metadata.percentUsed)
+        return LVMKernelView(device: info.number, dataPercent: details.data.percentUsed, metadataPercent: details.metadata.percentUsed)
     }
 }

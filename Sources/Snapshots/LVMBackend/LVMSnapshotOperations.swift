@@ -1,3 +1,4 @@
+import DeviceMapper
 import Foundation
 import GRDB
 import LVM
@@ -18,7 +19,10 @@ extension SnapshotService {
             CrashPoint.reach("lvmCreateSnapshot.afterIntent")
             let clock = ContinuousClock()
             let start = clock.now
-            try lvm { try session.createThinSnapshot(try LVMName(logicalVolume: id), of: origin.name, tags: [try LVMTag(id)]) }
+            let filter = origin.device.flatMap { LVMMemoryLock.filter(forVolumes: [$0]) }
+            try lvm {
+                try session.createThinSnapshot(try LVMName(logicalVolume: id), of: origin.name, tags: [try LVMTag(id)], memoryLockFilter: filter)
+            }
             // LVM suspends the origin inside lvcreate; the whole call bounds the hold window.
             payload.holdWindowMicroseconds = (clock.now - start).microseconds
             CrashPoint.reach("lvmCreateSnapshot.afterCreate")
@@ -32,10 +36,11 @@ extension SnapshotService {
     /// The LV to snapshot, checked: from the kernel when it is active (a few
     /// ioctls), else from LVM's report after discovery.
     private func snapshotOrigin(_ disk: DiskRecord, usageLimit: PoolUsageLimit,
-                                session: LVMSession) throws -> (name: LVMQualifiedName, poolName: String) {
+                                session: LVMSession) throws -> (name: LVMQualifiedName, poolName: String, device: DeviceNumber?) {
         if let kernel = LVMKernelView.read(disk, deviceMapper: deviceMapper), let locator = disk.lvm {
             try usageLimit.check(pool: disk.poolName, dataPercent: kernel.dataPercent, metadataPercent: kernel.metadataPercent)
-            return (try lvm { try LVMQualifiedName(volumeGroup: locator.volumeGroup, logicalVolume: locator.logicalVolume) }, disk.poolName)
+            return (try lvm { try LVMQualifiedName(volumeGroup: locator.volumeGroup, logicalVolume: locator.logicalVolume) }, disk.poolName,
+                    kernel.device)
         }
         let inventory = try discoverLVM(session)
         let volume = try liveVolume(of: disk, in: inventory)
@@ -52,7 +57,7 @@ extension SnapshotService {
         if let pool = inventory.pool(of: volume) {
             try usageLimit.check(pool: pool.qualifiedName, dataPercent: pool.dataPercent, metadataPercent: pool.metadataPercent)
         }
-        return (try Self.qualified(volume), volume.pool.map { "\(volume.volumeGroup)/\($0)" } ?? "")
+        return (try Self.qualified(volume), volume.pool.map { "\(volume.volumeGroup)/\($0)" } ?? "", LVMInventory.deviceNumber(volume))
     }
 
     /// After lvcreate: record the snapshot (also run by recovery, which knows the LV).
