@@ -69,4 +69,17 @@ struct EverydayCommandTests {
         try Rig.shell("umount \(mountPoint)")
         #expect(try cli.succeed(["activate"]).contains("already active"))
     }
+
+    /// The main job, `Scripts/demo`, runs its steps in the rig as they are
+    /// (on the built binary) and finds its files restored.
+    @Test(.enabled(if: Rig.enabled))
+    func theDemoRestoresTheFilesItBroke() throws {
+        try Rig.requireKernel()
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().path
+        let output = try Rig.shell("DMSNAP_DEMO_DISK=\(Rig.uniqueName("demo")) \(repository)/Scripts/demo-steps \(CLI.binary)")
+        #expect(output.contains("(refused, as it should be)"), "a mounted disk is not rolled back: \(output)")
+        #expect(output.contains("restored: every file matches its checksum from before the change"), "\(output)")
+        #expect(output.contains("before-upgrade") && output.contains("Demo finished"), "\(output)")
+    }
 }

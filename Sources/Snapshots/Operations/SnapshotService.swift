@@ -96,20 +96,26 @@ public final class SnapshotService: Sendable {
     }
 
     /// The readable link /dev/dmsnap/NAME for a disk, best effort: the
-    /// /dev/mapper path by ID is the stable one.
+    /// /dev/mapper path by ID is the stable one. A link to a live device of
+    /// another disk of that name (another state directory's) is left to it;
+    /// a stale one is replaced.
     func updateLink(for disk: DiskRecord) {
-        let link = "\(KernelNames.linkDirectory)/\(disk.name)"
+        let link = "\(KernelNames.linkDirectory)/\(disk.name)", target = "../mapper/\(KernelNames.volume(disk.id))"
         mkdir(KernelNames.linkDirectory, 0o755)
+        if let current = Self.linkTarget(link), current != target,
+           FileManager.default.fileExists(atPath: "\(KernelNames.linkDirectory)/\(current)") { return }
         unlink(link)
-        symlink("../mapper/\(KernelNames.volume(disk.id))", link)
+        symlink(target, link)
     }
 
     func removeLink(for disk: DiskRecord) {
         let link = "\(KernelNames.linkDirectory)/\(disk.name)"
+        if Self.linkTarget(link)?.hasSuffix(KernelNames.volume(disk.id)) == true { unlink(link) }
+    }
+
+    private static func linkTarget(_ link: String) -> String? {
         var target = [CChar](repeating: 0, count: 4096)
         let length = readlink(link, &target, target.count - 1)
-        if length > 0, String(decoding: target[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self).hasSuffix(KernelNames.volume(disk.id)) {
-            unlink(link)
-        }
+        return length > 0 ? String(decoding: target[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self) : nil
     }
 }
