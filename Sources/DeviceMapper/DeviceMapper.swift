@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The kernel's device-mapper, through libdevmapper.
 ///
@@ -234,11 +235,18 @@ public struct DeviceMapper: Sendable {
 
     /// Checks for the driver before libdevmapper would try (as root) to create
     /// /dev/mapper/control on a kernel that has no device-mapper.
+    /// Once found, the driver stays for the life of the process: libdevmapper
+    /// keeps /dev/mapper/control open, which pins the module. Reading /proc/misc
+    /// before every task cost a group's hold four syscalls per ioctl.
     static func requireDriver(_ operation: DeviceMapperError.Operation, device: String? = nil) throws(DeviceMapperError) {
+        if driverFound.load(ordering: .acquiring) { return }
         let misc = (try? String(contentsOfFile: "/proc/misc", encoding: .utf8)) ?? ""
         guard misc.contains("device-mapper") else {
             throw DeviceMapperError(operation, device: device, kind: .driverMissing,
                                     message: "this kernel has no device-mapper driver (/proc/misc lists none)")
         }
+        driverFound.store(true, ordering: .releasing)
     }
+
+    private static let driverFound = Atomic<Bool>(false)
 }
