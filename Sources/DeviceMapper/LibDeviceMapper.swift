@@ -230,7 +230,7 @@ final class DMTask {
                                  message: message, errno: code)
     }
 
-    private static func kind(errno code: Int32, operation: DeviceMapperError.Operation) -> DeviceMapperError.Kind {
+    static func kind(errno code: Int32, operation: DeviceMapperError.Operation) -> DeviceMapperError.Kind {
         switch code {
         case ENXIO, ENODEV: .noSuchDevice
         case EEXIST: .deviceExists

@@ -154,6 +154,7 @@ struct SnapshotGroupTests {
         }
         #expect(mountPoint == volume.mountPoint)
         #expect(result.plan.holds.dropFirst() == volume.disks.map { .suspend(device: "dmsnap-\($0.id)", lockfs: false) }[...])
+        #expect(result.plan.takenTogether == 1..<4, "the disks are suspended together, after the filesystem")
         #expect(try volume.service.describeSnapshots().isEmpty && volume.service.describeSnapshotGroups().isEmpty, "a dry run changes nothing")
 
         // Two of the three disks: md stands on the third too, and says so.
@@ -301,6 +302,7 @@ struct SnapshotGroupTests {
             let reason = CLI.field(plan, "MemoryLockReason") as? String
             print("memory lock: dmsnap from \(directory): the dry run says \(reason ?? "no lock")")
             #expect(CLI.field(plan, "MemoryLocked") as? Bool == locks, "dmsnap from \(directory): \(reason ?? "no lock")")
+            #expect(CLI.field(plan, "HoldsTakenTogether") as? [Int] == [1, 2], "\(plan)")
             if locks { #expect(reason?.contains("\(directory)/dmsnap") == true, "the reason names the binary: \(reason ?? "none")") }
             let running = try cli.start(["CreateSnapshotGroup", "--DiskId.1", disks[0].id, "--DiskId.2", disks[1].id],
                                         environment: ["DMSNAP_PAUSE_AT": "createSnapshotGroup.duringHold"])

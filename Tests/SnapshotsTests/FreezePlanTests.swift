@@ -52,6 +52,7 @@ struct FreezePlanTests {
             .suspend(device: "dmsnap-d-one", lockfs: false),
             .suspend(device: "dmsnap-d-two", lockfs: false),
         ])
+        #expect(plan.takenTogether == 1..<3, "the disks, after the filesystem above them")
     }
 
     @Test func aMountedDMSpanIsSuspendedWithLockfs() throws {
@@ -69,6 +70,24 @@ struct FreezePlanTests {
         let disk = graph.devices["dm-1"]!
         let plan = try FreezePlan.plan(disks: [disk], graph: graph, mounts: [disk.number: "/var"], dmNames: Self.names)
         #expect(plan.holds == [.suspend(device: "dmsnap-d-one", lockfs: true)])
+        #expect(plan.takenTogether.isEmpty)
+    }
+
+    @Test func disksAreSuspendedTogetherOnlyWhenNoneStandsOnAnother() throws {
+        let sysfs = try Self.pool()
+        try sysfs.add("dm-4", on: ["dm-1"])
+        let graph = try sysfs.graph()
+        let beside = try FreezePlan.plan(disks: ["dm-1", "dm-2", "dm-3"].map { graph.devices[$0]! }, graph: graph,
+                                         mounts: [:], dmNames: Self.names)
+        #expect(beside.takenTogether == 0..<3)
+        let stacked = try FreezePlan.plan(disks: ["dm-4", "dm-1"].map { graph.devices[$0]! }, graph: graph,
+                                          mounts: [:], dmNames: Self.names)
+        #expect(stacked.holds.count == 2 && stacked.takenTogether.isEmpty)
+        let lvm = try FreezePlan.plan(disks: ["dm-1", "dm-2"].map { graph.devices[$0]! }, graph: graph,
+                                      mounts: graph.devices.values.filter { ["dm-1", "dm-2"].contains($0.name) }
+                                          .reduce(into: [:]) { $0[$1.number] = "/mnt/\($1.name)" },
+                                      dmNames: Self.names, suspendDisks: false)
+        #expect(lvm.holds.count == 2 && lvm.takenTogether.isEmpty, "LVM volumes are not suspended by dmsnap")
     }
 
     @Test func aVolumeThatAlsoStandsOnADiskOutsideTheGroupIsRefusedByName() throws {

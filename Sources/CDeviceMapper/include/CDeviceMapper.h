@@ -33,4 +33,8 @@ uint32_t dmsnap_dev_minor(uint64_t dev);
 void dmsnap_libdm_lock(void);
 void dmsnap_libdm_unlock(void);
 
+/// DM_DEV_SUSPEND on `control` (an open /dev/mapper/control), without
+/// libdevmapper: safe to call from several threads at once. 0, or -errno.
+int dmsnap_dm_suspend_direct(int control, const char *name, int skip_lockfs, int no_flush);
+
 #endif

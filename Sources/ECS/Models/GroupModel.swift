@@ -62,6 +62,8 @@ extension ECSResponse {
         public var DryRun: Bool
         public var Holds: [String]
         public var Releases: [String]
+        /// dmsnap's: the numbers (from 1) of the holds taken at once, each on a thread of its own.
+        public var HoldsTakenTogether: [Int]
         /// dmsnap's: whether its memory would be locked for the hold, and why.
         public var MemoryLocked: Bool
         public var MemoryLockReason: String?
@@ -70,6 +72,7 @@ extension ECSResponse {
             DryRun = true
             Holds = plan.holds.map(\.description)
             Releases = plan.holds.reversed().map(\.release)
+            HoldsTakenTogether = plan.takenTogether.map { $0 + 1 }
             MemoryLocked = memoryLockReason != nil
             MemoryLockReason = memoryLockReason
         }

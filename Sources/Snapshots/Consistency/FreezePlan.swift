@@ -32,8 +32,14 @@ public struct FreezePlan: Sendable, Equatable {
 
     /// In the order they are taken; released in reverse.
     public let holds: [Hold]
+    /// The holds taken at once rather than one after another: the group's
+    /// disks, when they are suspended and none stands on another.
+    public let takenTogether: Range<Int>
 
-    public init(holds: [Hold]) { self.holds = holds }
+    public init(holds: [Hold], takenTogether: Range<Int> = 0..<0) {
+        self.holds = holds
+        self.takenTogether = takenTogether.count > 1 ? takenTogether : 0..<0
+    }
 
     /// Plans the holds for the group's `disks`: every mounted filesystem above
     /// them (dm devices by suspend with lockfs, others by FIFREEZE), then the
@@ -77,6 +83,7 @@ public struct FreezePlan: Sendable, Equatable {
             holds.append(device.isDeviceMapper ? .suspend(device: dmNames[device.name] ?? device.name, lockfs: true)
                                                : .freezeFilesystem(mountPoint: mountPoint, device: "/dev/\(device.name)"))
         }
+        let firstDisk = holds.count
         for disk in disks {
             let name = dmNames[disk.name] ?? disk.name
             if suspendDisks {
@@ -91,6 +98,9 @@ public struct FreezePlan: Sendable, Equatable {
                     """)
             }
         }
-        return FreezePlan(holds: holds)
+        // Everything above the disks is held by now; disks beside one another
+        // can be suspended together.
+        let sideBySide = disks.allSatisfy { graph.below($0).isDisjoint(with: group) }
+        return FreezePlan(holds: holds, takenTogether: suspendDisks && sideBySide ? firstDisk..<holds.count : 0..<0)
     }
 }

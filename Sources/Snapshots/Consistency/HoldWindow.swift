@@ -75,6 +75,9 @@ extension SnapshotService {
     }
 
     private func holdAndRelease(_ plan: FreezePlan, timeout: Duration, guardian: Guardian, during body: () throws -> Void) throws -> HoldWindow {
+        // Its threads start before the window does.
+        let together = try plan.takenTogether.isEmpty ? nil : SuspendTogether(plan.holds[plan.takenTogether].map(Self.suspension))
+        defer { together?.cancel() }
         guardian.holding()
         let clock = ContinuousClock()
         let start = clock.now
@@ -86,9 +89,18 @@ extension SnapshotService {
         // itself and releases what it has.
         var pastDeadline: Bool { clock.now - start >= timeout }
         do {
-            for hold in plan.holds where !pastDeadline {
-                try take(hold)
-                taken.append(hold)
+            var index = plan.holds.startIndex
+            while index < plan.holds.endIndex && !pastDeadline {
+                if let together, index == plan.takenTogether.lowerBound {
+                    let failures = together.suspend()
+                    taken += zip(plan.holds[plan.takenTogether], failures).filter { $0.1 == nil }.map(\.0)
+                    if let failure = failures.lazy.compactMap({ $0 }).first { throw failure }
+                    index = plan.takenTogether.upperBound
+                } else {
+                    try take(plan.holds[index])
+                    taken.append(plan.holds[index])
+                    index += 1
+                }
             }
             if !pastDeadline { try body() }
         } catch {
@@ -116,6 +128,11 @@ extension SnapshotService {
         case .freezeFilesystem(let mountPoint, _): try FilesystemFreeze.freeze(mountPoint)
         case .suspend(let device, let lockfs): try deviceMapper.suspend(device, options: lockfs ? [] : [.skipLockfs])
         }
+    }
+
+    private static func suspension(_ hold: FreezePlan.Hold) -> (name: String, options: DeviceMapper.SuspendOptions) {
+        guard case .suspend(let device, let lockfs) = hold else { preconditionFailure("only suspends are taken together: \(hold)") }
+        return (device, lockfs ? [] : [.skipLockfs])
     }
 
     private func release(_ hold: FreezePlan.Hold, _ udevEvents: PendingUdevEvents) throws {
