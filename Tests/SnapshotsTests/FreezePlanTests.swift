@@ -83,6 +83,10 @@ struct FreezePlanTests {
         let stacked = try FreezePlan.plan(disks: ["dm-4", "dm-1"].map { graph.devices[$0]! }, graph: graph,
                                           mounts: [:], dmNames: Self.names)
         #expect(stacked.holds.count == 2 && stacked.takenTogether.isEmpty)
+        let givenBottomFirst = try FreezePlan.plan(disks: ["dm-1", "dm-4"].map { graph.devices[$0]! }, graph: graph,
+                                                   mounts: [:], dmNames: Self.names)
+        #expect(givenBottomFirst.holds == [.suspend(device: "span", lockfs: false), .suspend(device: "dmsnap-d-one", lockfs: false)],
+                "the disk stacked over the other is suspended first, whatever the order given")
         let lvm = try FreezePlan.plan(disks: ["dm-1", "dm-2"].map { graph.devices[$0]! }, graph: graph,
                                       mounts: graph.devices.values.filter { ["dm-1", "dm-2"].contains($0.name) }
                                           .reduce(into: [:]) { $0[$1.number] = "/mnt/\($1.name)" },

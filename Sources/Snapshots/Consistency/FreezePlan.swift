@@ -84,7 +84,11 @@ public struct FreezePlan: Sendable, Equatable {
                                                : .freezeFilesystem(mountPoint: mountPoint, device: "/dev/\(device.name)"))
         }
         let firstDisk = holds.count
-        for disk in disks {
+        // A disk stacked over another disk of the group is held before it, as
+        // the tops are: suspended under it, the lower one would stall its flush.
+        let disksBelow = disks.map { graph.below($0).intersection(group).count }
+        let topDown = disks.indices.sorted { disksBelow[$0] > disksBelow[$1] || (disksBelow[$0] == disksBelow[$1] && $0 < $1) }
+        for disk in topDown.map({ disks[$0] }) {
             let name = dmNames[disk.name] ?? disk.name
             if suspendDisks {
                 holds.append(.suspend(device: name, lockfs: mounts[disk.number] != nil))
