@@ -182,6 +182,16 @@ public struct DeviceMapper: Sendable {
         }
     }
 
+    /// The live table, or nil for a device gone since it was listed (another
+    /// program may remove its devices while a scan walks the list).
+    public func tableIfPresent(_ name: String) throws(DeviceMapperError) -> [TargetLine]? {
+        do {
+            return try table(name)
+        } catch where error.kind == .noSuchDevice {
+            return nil
+        }
+    }
+
     /// The devices this one is built on (`dmsetup deps`).
     public func deps(_ name: String) throws(DeviceMapperError) -> [DeviceNumber] {
         try DeviceName.validate(name, .deps)

@@ -42,7 +42,7 @@ public final class SuspendTogether: @unchecked Sendable {
         for (index, device) in devices.enumerated() {
             finished.enter()
             let (name, skipLockfs, noFlush) = (device.name, device.options.contains(.skipLockfs), device.options.contains(.noFlush))
-            Thread.detachNewThread { [self] in
+            let thread = Thread { [self] in
                 start.wait()
                 if !cancelled.load(ordering: .acquiring) {
                     let status = dmsnap_dm_suspend_direct(control, name, skipLockfs ? 1 : 0, noFlush ? 1 : 0)
@@ -50,8 +50,14 @@ public final class SuspendTogether: @unchecked Sendable {
                 }
                 finished.leave()
             }
+            // A hold may have locked all memory (mlockall with MCL_FUTURE):
+            // the default 8 MiB stacks would each be made resident.
+            thread.stackSize = Self.stackSize
+            thread.start()
         }
     }
+
+    private static let stackSize = 256 << 10
 
     /// Suspends every device at once and returns what happened to each, in
     /// order: nil where the device is now suspended.

@@ -38,8 +38,8 @@ struct DMCommand: ParsableCommand {
             do {
                 let rows = try deviceMapper.list().compactMap { device throws(DeviceMapperError) -> Row? in
                     // A device removed between the listing and the lookup is simply gone.
-                    guard let info = try deviceMapper.info(device.name) else { return nil }
-                    let table = try deviceMapper.table(device.name)
+                    guard let info = try deviceMapper.info(device.name),
+                          let table = try deviceMapper.tableIfPresent(device.name) else { return nil }
                     return Row(name: info.name, device: info.number.description, targets: table.map(\.type),
                                openCount: info.openCount, suspended: info.isSuspended, uuid: info.uuid)
                 }

@@ -18,6 +18,8 @@ struct DeviceMapperErrorTests {
             #expect(error.device == name)
             #expect(error.description.contains(name))
         }
+        #expect(try deviceMapper.tableIfPresent(name) == nil, "a scan skips a device gone since it was listed")
+        #expect(throws: DeviceMapperError.self) { try deviceMapper.tableIfPresent("bad name") }
     }
 
     @Test(.enabled(if: Rig.enabled))

@@ -56,7 +56,10 @@ struct RebuildTests {
         try Self.loseCatalog(fixture)
         let deviceMapper = DeviceMapper()
         for name in try deviceMapper.list().map(\.name) where name.hasPrefix("dmsnap-d-") || name.hasPrefix("dmsnap-s-") {
-            if try deviceMapper.table(name).first?.parameters.hasPrefix(try poolNumber(fixture) + " ") == true { try deviceMapper.remove(name) }
+            // Other suites' devices come and go meanwhile.
+            if try deviceMapper.tableIfPresent(name)?.first?.parameters.hasPrefix(try poolNumber(fixture) + " ") == true {
+                try deviceMapper.remove(name)
+            }
         }
         try deviceMapper.remove("dmsnap-manifest-\(fixture.poolName)")
         try deviceMapper.remove("dmsnap-pool-\(fixture.poolName)")

@@ -321,6 +321,9 @@ struct SnapshotGroupTests {
             let locked = try #require(lockedKiB, "dmsnap from \(directory): the hold was not seen")
             print("memory lock: dmsnap from \(directory) (\(locks ? "on a held disk" : "tmpfs")) had \(locked) KiB locked during the hold")
             #expect(locks ? locked > 0 : locked == 0, "dmsnap from \(directory): \(locked) KiB locked during the hold")
+            // What is locked is the binary and the heap; threads' stacks made resident would show here.
+            let binaryKiB = Int(try FileManager.default.attributesOfItem(atPath: CLI.binary)[.size] as? UInt64 ?? 0) / 1024
+            #expect(locked < binaryKiB + 128 << 10, "\(locked) KiB locked for a \(binaryKiB) KiB binary")
         }
         #expect(try service.describeSnapshotGroups().count == 2)
     }

@@ -33,7 +33,7 @@ extension NativePool {
         var volumes: [UInt32: ActiveVolume] = [:]
         for device in try deviceMapper.list() {
             guard let uuid = try deviceMapper.info(device.name)?.uuid, uuid.hasPrefix(KernelNames.volumeUUIDPrefix),
-                  let line = try deviceMapper.table(device.name).first, line.type == "thin" else { continue }
+                  let line = try deviceMapper.tableIfPresent(device.name)?.first, line.type == "thin" else { continue }
             let arguments = line.parameters.split(separator: " ")
             guard arguments.count >= 2, DeviceNumber(arguments[0]) == poolNumber, let thinId = UInt32(arguments[1]) else { continue }
             volumes[thinId] = ActiveVolume(id: String(uuid.dropFirst(KernelNames.volumeUUIDPrefix.count)), sizeBytes: line.length * 512)
