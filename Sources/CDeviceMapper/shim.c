@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <linux/dm-ioctl.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -94,4 +95,8 @@ int dmsnap_dm_suspend_direct(int control, const char *name, int skip_lockfs, int
     io.flags = DM_SUSPEND_FLAG | (skip_lockfs ? DM_SKIP_LOCKFS_FLAG : 0) | (no_flush ? DM_NOFLUSH_FLAG : 0);
     strcpy(io.name, name);
     return ioctl(control, DM_DEV_SUSPEND, &io) == 0 ? 0 : -errno;
+}
+
+void dmsnap_malloc_share_main_arena(void) {
+    mallopt(M_ARENA_MAX, 1);
 }

@@ -39,6 +39,10 @@ public final class SuspendTogether: @unchecked Sendable {
         self.devices = devices
         self.control = control
         statuses = Mutex([Int32](repeating: -ECANCELED, count: devices.count))
+        // A thread's first malloc would give it an arena of its own, 64 MiB
+        // mapped at once, which a hold's mlockall(MCL_FUTURE) locks: these
+        // threads share the main arena instead.
+        dmsnap_malloc_share_main_arena()
         for (index, device) in devices.enumerated() {
             finished.enter()
             let (name, skipLockfs, noFlush) = (device.name, device.options.contains(.skipLockfs), device.options.contains(.noFlush))
@@ -50,8 +54,7 @@ public final class SuspendTogether: @unchecked Sendable {
                 }
                 finished.leave()
             }
-            // A hold may have locked all memory (mlockall with MCL_FUTURE):
-            // the default 8 MiB stacks would each be made resident.
+            // Locked too, the default 8 MiB stacks would each be made resident.
             thread.stackSize = Self.stackSize
             thread.start()
         }

@@ -37,4 +37,8 @@ void dmsnap_libdm_unlock(void);
 /// libdevmapper: safe to call from several threads at once. 0, or -errno.
 int dmsnap_dm_suspend_direct(int control, const char *name, int skip_lockfs, int no_flush);
 
+/// From now on, threads that malloc share the main arena instead of each
+/// mapping one of its own (glibc's M_ARENA_MAX of 1).
+void dmsnap_malloc_share_main_arena(void);
+
 #endif
