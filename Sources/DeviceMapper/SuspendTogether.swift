@@ -16,7 +16,7 @@ import Synchronization
 /// resuming these devices through it logs (and only logs) that its count
 /// would go below zero.
 public final class SuspendTogether: @unchecked Sendable {
-    public let devices: [(name: String, options: DeviceMapper.SuspendOptions)]
+    private let devices: [(name: String, options: DeviceMapper.SuspendOptions)]
     private let control: Int32
     private let start = DispatchSemaphore(value: 0)
     private let finished = DispatchGroup()
@@ -66,10 +66,7 @@ public final class SuspendTogether: @unchecked Sendable {
     /// order: nil where the device is now suspended.
     public func suspend() -> [DeviceMapperError?] {
         precondition(!used, "a SuspendTogether batch runs once")
-        used = true
-        for _ in devices { start.signal() }
-        finished.wait()
-        close(control)
+        releaseThreads()
         return statuses.withLock { $0 }.enumerated().map { index, status in
             guard status != 0 else { return nil }
             return DeviceMapperError(.suspend, device: devices[index].name, kind: DMTask.kind(errno: -status, operation: .suspend),
@@ -80,8 +77,13 @@ public final class SuspendTogether: @unchecked Sendable {
     /// Ends the threads of a batch that will not run; nothing is suspended.
     public func cancel() {
         guard !used else { return }
-        used = true
         cancelled.store(true, ordering: .releasing)
+        releaseThreads()
+    }
+
+    /// Wakes every thread, waits until each has ended, and closes the control device.
+    private func releaseThreads() {
+        used = true
         for _ in devices { start.signal() }
         finished.wait()
         close(control)

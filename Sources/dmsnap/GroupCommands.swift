@@ -43,8 +43,9 @@ struct GroupCommand: ParsableCommand {
                 guard let group = result.group else {
                     print("Would hold, in this order:")
                     for (index, hold) in result.plan.holds.enumerated() { print("  \(index + 1). \(hold)") }
-                    if let together = result.plan.takenTogether.last.map({ result.plan.takenTogether.lowerBound + 1...$0 + 1 }) {
-                        print("  (\(together.lowerBound) to \(together.upperBound) at once, each on a thread of its own)")
+                    let together = result.plan.takenTogether
+                    if !together.isEmpty {
+                        print("  (\(together.lowerBound + 1) to \(together.upperBound) at once, each on a thread of its own)")
                     }
                     print("then snapshot every disk, then release in reverse:")
                     for (index, hold) in result.plan.holds.reversed().enumerated() { print("  \(index + 1). \(hold.release)") }

@@ -303,6 +303,8 @@ struct SnapshotGroupTests {
             print("memory lock: dmsnap from \(directory): the dry run says \(reason ?? "no lock")")
             #expect(CLI.field(plan, "MemoryLocked") as? Bool == locks, "dmsnap from \(directory): \(reason ?? "no lock")")
             #expect(CLI.field(plan, "HoldsTakenTogether") as? [Int] == [1, 2], "\(plan)")
+            let everydayPlan = try cli.succeed(["group", "create", disks[0].id, disks[1].id, "--dry-run"])
+            #expect(everydayPlan.contains("(1 to 2 at once, each on a thread of its own)"), "\(everydayPlan)")
             if locks { #expect(reason?.contains("\(directory)/dmsnap") == true, "the reason names the binary: \(reason ?? "none")") }
             let running = try cli.start(["CreateSnapshotGroup", "--DiskId.1", disks[0].id, "--DiskId.2", disks[1].id],
                                         environment: ["DMSNAP_PAUSE_AT": "createSnapshotGroup.duringHold"])

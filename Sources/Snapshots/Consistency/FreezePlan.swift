@@ -104,7 +104,7 @@ public struct FreezePlan: Sendable, Equatable {
         }
         // Everything above the disks is held by now; disks beside one another
         // can be suspended together.
-        let sideBySide = disks.allSatisfy { graph.below($0).isDisjoint(with: group) }
+        let sideBySide = disksBelow.allSatisfy { $0 == 0 }
         return FreezePlan(holds: holds, takenTogether: suspendDisks && sideBySide ? firstDisk..<holds.count : 0..<0)
     }
 }
