@@ -116,24 +116,23 @@ public struct DeviceMapper: Sendable {
         }
     }
 
-    /// Resumes the device and returns as soon as the ioctl has, with its udev
-    /// event added to `events`; `waitForUdev(events)` waits for them all.
-    public func resume(_ name: String, joining events: PendingUdevEvents) throws(DeviceMapperError) {
+    /// Resumes a device that was suspended with its table unchanged (to send a
+    /// message, or to hold it for an instant), and returns as soon as the ioctl
+    /// has: its node does not change, so nothing waits for udev, which handles
+    /// the change event on its own, as after `dmsetup resume --noudevsync`.
+    /// The wait was most of a snapshot's time: udev's rules run
+    /// `dmsetup udevflags` and `dmsetup udevcomplete` for the event. An opener
+    /// that udev leaves for an instant (blkid) is what `isStillOpen` allows for.
+    ///
+    /// udev synchronisation is switched off for the call, not merely left
+    /// without a cookie: with it on, libdevmapper flags the event so that udev
+    /// drops the /dev/mapper link and makes it itself, which it does not do
+    /// for a device whose link is still there.
+    public func resumeUnchanged(_ name: String) throws(DeviceMapperError) {
         try DeviceName.validate(name, .resume)
-        try perform(.resume, .resume, device: name) { task throws(DeviceMapperError) in
-            try task.run(udev: udev, cookie: &events.cookie, waiting: false)
-            events.add(name)
+        try perform(.resume, .resume, device: name, udevSync: false) { task throws(DeviceMapperError) in
+            try task.run(udev: nil)
         }
-    }
-
-    /// Waits until udev has processed every event of `events` (their
-    /// /dev/mapper nodes and rules are done); then `events` is empty again.
-    public func waitForUdev(_ events: PendingUdevEvents) throws(DeviceMapperError) {
-        guard let udev, events.cookie != 0 else { return events.clear() }
-        let devices = events.devices.joined(separator: ", ")
-        let error = withLibDeviceMapper(udevSync: true) { waitForUdevCookie(events.cookie, deadline: udev.deadline, device: devices) }
-        events.clear()
-        if let error { throw error }
     }
 
     /// Removes the device, retrying while udev or blkid briefly hold it open.
@@ -205,14 +204,14 @@ public struct DeviceMapper: Sendable {
     // MARK: Plumbing
 
     private func perform<T>(
-        _ type: TaskType, _ operation: DeviceMapperError.Operation, device: String?,
+        _ type: TaskType, _ operation: DeviceMapperError.Operation, device: String?, udevSync: Bool? = nil,
         _ body: (DMTask) throws(DeviceMapperError) -> T
     ) throws(DeviceMapperError) -> T {
         // Every task, not only the first of a run: libdevmapper would otherwise
         // mknod /dev/mapper/control on a kernel without the driver.
         try Self.requireDriver(operation, device: device)
         do {
-            return try withLibDeviceMapper(udevSync: udev != nil) {
+            return try withLibDeviceMapper(udevSync: udevSync ?? (udev != nil)) {
                 let task = try DMTask(type, operation, device: device)
                 return try body(task)
             }

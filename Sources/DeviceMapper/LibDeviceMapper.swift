@@ -109,26 +109,20 @@ final class DMTask {
     /// (up to the cookie's deadline) until udev has processed the event.
     /// The corresponding C functions are `dm_task_set_cookie`, `dm_task_run`,
     /// `dm_udev_wait_immediate` and `dm_task_update_nodes`.
+    /// Runs the ioctl; with `udev`, on a new cookie that is waited for before
+    /// returning (libdevmapper's dm_task_set_cookie and dm_udev_wait).
     func run(udev: UdevSynchronization? = nil) throws(DeviceMapperError) {
         var cookie: UInt32 = 0
-        try run(udev: udev, cookie: &cookie, waiting: true)
-    }
-
-    /// Runs the ioctl with its udev event on `cookie` (a new cookie when 0, as
-    /// `dm_task_set_cookie` does), and with `waiting` false returns as soon as
-    /// the ioctl has: the caller waits for the cookie once, for every task on it.
-    func run(udev: UdevSynchronization?, cookie: inout UInt32, waiting: Bool) throws(DeviceMapperError) {
         if let udev {
             try check(dm_task_set_cookie(handle, &cookie, udev.flags), "dm_task_set_cookie")
         }
         let succeeded = dm_task_run(handle) != 0
         let taskErrno = dm_task_get_errno(handle)
         // The cookie's semaphore exists even when the ioctl failed: always release it,
-        // or a failed call leaks a SysV semaphore (moby#33603). (A failed task
-        // on a shared cookie takes its own count back: dm_task_run does that.)
+        // or a failed call leaks a SysV semaphore (moby#33603).
         var waitError: DeviceMapperError?
         if let udev {
-            if waiting { waitError = waitForUdevCookie(cookie, deadline: udev.deadline, device: device) }
+            waitError = waitForUdevCookie(cookie, deadline: udev.deadline, device: device)
         } else {
             // Without a cookie libdevmapper only queues its /dev/mapper node changes.
             dm_task_update_nodes()

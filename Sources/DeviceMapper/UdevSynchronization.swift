@@ -14,19 +14,3 @@ public struct UdevSynchronization: Sendable {
         self.deadline = deadline
     }
 }
-
-/// Resumes whose udev events are waited for once, together, as LVM does with
-/// one cookie for many tasks: each device's I/O is released by its own resume
-/// ioctl, not after the udev rules of the devices resumed before it. Create
-/// one, pass it to `DeviceMapper.resume(_:joining:)` for each device, then call
-/// `DeviceMapper.waitForUdev(_:)` once.
-public final class PendingUdevEvents: @unchecked Sendable {
-    // Only touched with libdevmapper's lock held (in `DeviceMapper`).
-    var cookie: UInt32 = 0
-    public private(set) var devices: [String] = []
-
-    public init() {}
-
-    func add(_ device: String) { devices.append(device) }
-    func clear() { cookie = 0; devices = [] }
-}

@@ -86,6 +86,36 @@ struct DeviceLifecycleTests {
         #expect(try withoutUdev.info(name) == nil)
     }
 
+    /// A resume that changes nothing returns without waiting for udev (no
+    /// cookie, so no semaphore), and udev still handles the change event by
+    /// itself: once it has, the device keeps its filesystem's link and
+    /// properties.
+    @Test(.enabled(if: Rig.enabled))
+    func resumeUnchangedLeavesUdevToKeepTheLinksByItself() throws {
+        try Rig.requireKernel()
+        let loop = try LoopDevice.attach(sizeMiB: 16)
+        defer { loop.detach() }
+        let name = Rig.uniqueName("unchanged")
+        try deviceMapper.create(name, table: [TargetLine(start: 0, length: try loop.sectors, type: "linear", parameters: "\(loop.path) 0")])
+        defer { try? deviceMapper.remove(name) }
+        try Rig.shell("mkfs.ext4 -q /dev/mapper/\(name) && udevadm settle")
+        let uuid = try Rig.shell("blkid -p -s UUID -o value /dev/mapper/\(name)").trimmingCharacters(in: .whitespacesAndNewlines)
+        let link = "/dev/disk/by-uuid/\(uuid)"
+        let node = try FileManager.default.destinationOfSymbolicLink(atPath: "/dev/mapper/\(name)")
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: link).hasSuffix(node), "\(link) before")
+        let semaphores = try Rig.shell("ipcs -s | grep -c '^0x' || true")
+
+        try deviceMapper.suspend(name, options: [.skipLockfs])
+        try deviceMapper.resumeUnchanged(name)
+        #expect(try deviceMapper.info(name)?.isSuspended == false)
+        #expect(try Rig.shell("ipcs -s | grep -c '^0x' || true") == semaphores, "a resume without a cookie makes no semaphore")
+        try Rig.shell("udevadm settle")
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: "/dev/mapper/\(name)") == node)
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: link).hasSuffix(node), "\(link) after udev's own event")
+        let properties = try Rig.shell("udevadm info --query=property /dev/mapper/\(name)")
+        #expect(properties.contains("DM_NAME=\(name)") && properties.contains("ID_FS_TYPE=ext4"), "\(properties)")
+    }
+
     @Test(.enabled(if: Rig.enabled))
     func linearDeviceMapsItsBackingDeviceAndReportsDeps() throws {
         try Rig.requireKernel()

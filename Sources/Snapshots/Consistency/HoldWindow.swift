@@ -108,16 +108,13 @@ extension SnapshotService {
         }
         let deadlinePassed = pastDeadline
         var released = true
-        // udev's rules for the resumed devices run after the window, for all at once.
-        let udevEvents = PendingUdevEvents()
         for hold in taken.reversed() {
-            do { try release(hold, udevEvents) } catch {
+            do { try release(hold) } catch {
                 released = false
                 failure = failure ?? "\(error)"
             }
         }
         let elapsed = clock.now - start
-        do { try deviceMapper.waitForUdev(udevEvents) } catch { failure = failure ?? "\(error)" }
         var outcome = guardian.finish(released: released)
         if deadlinePassed && outcome == .clean { outcome = .deadlinePassed }
         return HoldWindow(outcome: failure.map { .failed($0) } ?? outcome, microseconds: elapsed.microseconds)
@@ -135,10 +132,10 @@ extension SnapshotService {
         return (device, lockfs ? [] : [.skipLockfs])
     }
 
-    private func release(_ hold: FreezePlan.Hold, _ udevEvents: PendingUdevEvents) throws {
+    private func release(_ hold: FreezePlan.Hold) throws {
         switch hold {
         case .freezeFilesystem(let mountPoint, _): try FilesystemFreeze.thaw(mountPoint)
-        case .suspend(let device, _): try deviceMapper.resume(device, joining: udevEvents)
+        case .suspend(let device, _): try deviceMapper.resumeUnchanged(device)
         }
     }
 

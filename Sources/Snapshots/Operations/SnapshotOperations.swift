@@ -93,12 +93,9 @@ extension SnapshotService {
                 try native.send(.createSnapshot(ThinDeviceID(thinId), origin: ThinDeviceID(disk.thinId)))
                 CrashPoint.reach("createSnapshot.afterMessage")
             }
-            // Whatever happened, the disk's I/O is released; udev's rules
-            // for the resumed disk run after the window.
-            let udevEvents = PendingUdevEvents()
-            let resumed = Result { try deviceMapper.resume(volume, joining: udevEvents) }
+            // Whatever happened, the disk's I/O is released.
+            let resumed = Result { try deviceMapper.resumeUnchanged(volume) }
             let held = clock.now - start
-            let udevDone = Result { try deviceMapper.waitForUdev(udevEvents) }
             try snapshotted.get()
             do { try resumed.get() } catch {
                 throw SnapshotsError(.kernel, """
@@ -106,7 +103,6 @@ extension SnapshotService {
                     run `dmsnap recover`, which resumes it
                     """)
             }
-            try udevDone.get()
             return held
         }
     }
