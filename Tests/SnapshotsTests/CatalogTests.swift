@@ -98,5 +98,28 @@ struct CatalogDateTests {
         #expect(ours == String.fromDatabaseValue(date.databaseValue), "\(seconds)")
         let back = try #require(Date.fromDatabaseValue(ours.databaseValue))
         #expect(abs(back.timeIntervalSince1970 - seconds) <= 0.000_5 + 1e-9, "\(ours)")
+        let read = try #require(CatalogDate.date(ours.databaseValue))
+        #expect(abs(read.timeIntervalSince1970 - back.timeIntervalSince1970) < 1e-6, "\(ours): \(read) against GRDB's \(back)")
+    }
+
+    /// What is not exactly the text dmsnap writes is read as GRDB reads it.
+    @Test(arguments: ["2026-11-29 06:05:01", "2026-11-29T06:05:01.250", "2026-02-31 00:00:00.000", "2026-11-29 06:05:60.000",
+                      "2026-1x-29 06:05:01.250", "1795822283.5", "", "2026-11-29 06:05:01.25Z"])
+    func otherTextIsLeftToGRDB(text: String) {
+        #expect(CatalogDate.date(text.databaseValue) == Date.fromDatabaseValue(text.databaseValue), "\(text)")
+        #expect(CatalogDate.date(1_795_822_283.5.databaseValue) == Date(timeIntervalSince1970: 1_795_822_283.5))
+    }
+
+    @Test func recordsReadTheirDatesBack() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("dmsnap-dates-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let catalog = try Catalog(stateDirectory: directory)
+        let created = Date(timeIntervalSince1970: 1_795_822_283.909)
+        let pool = PoolRecord(name: "dates", dataDevice: "/dev/loop0", metadataDevice: "/dev/loop1", dataFile: nil, metadataFile: nil,
+                              blockSizeSectors: 128, lowWaterMarkBlocks: 16, dataSectors: 1 << 20, transactionId: 0, nextThinId: 0,
+                              createdAt: created)
+        try catalog.write { try pool.insert($0) }
+        let read = try #require(try catalog.read { try PoolRecord.fetchOne($0, key: "dates") })
+        #expect(abs(read.createdAt.timeIntervalSince1970 - created.timeIntervalSince1970) < 1e-6, "\(read.createdAt)")
     }
 }
