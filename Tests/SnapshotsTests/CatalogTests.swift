@@ -109,17 +109,4 @@ struct CatalogDateTests {
         #expect(CatalogDate.date(text.databaseValue) == Date.fromDatabaseValue(text.databaseValue), "\(text)")
         #expect(CatalogDate.date(1_795_822_283.5.databaseValue) == Date(timeIntervalSince1970: 1_795_822_283.5))
     }
-
-    @Test func recordsReadTheirDatesBack() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("dmsnap-dates-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let catalog = try Catalog(stateDirectory: directory)
-        let created = Date(timeIntervalSince1970: 1_795_822_283.909)
-        let pool = PoolRecord(name: "dates", dataDevice: "/dev/loop0", metadataDevice: "/dev/loop1", dataFile: nil, metadataFile: nil,
-                              blockSizeSectors: 128, lowWaterMarkBlocks: 16, dataSectors: 1 << 20, transactionId: 0, nextThinId: 0,
-                              createdAt: created)
-        try catalog.write { try pool.insert($0) }
-        let read = try #require(try catalog.read { try PoolRecord.fetchOne($0, key: "dates") })
-        #expect(abs(read.createdAt.timeIntervalSince1970 - created.timeIntervalSince1970) < 1e-6, "\(read.createdAt)")
-    }
 }

@@ -62,18 +62,3 @@ enum CatalogDate {
         return Date(timeIntervalSince1970: Double(seconds) + Double(milliseconds) / 1000)
     }
 }
-
-/// A catalog record: its dates are written and read by `CatalogDate`.
-public protocol CatalogRecord: EncodableRecord {}
-
-extension CatalogRecord {
-    public static func databaseDateEncodingStrategy(for column: String) -> DatabaseDateEncodingStrategy {
-        .custom { CatalogDate.text($0) }
-    }
-}
-
-extension CatalogRecord where Self: FetchableRecord {
-    public static func databaseDateDecodingStrategy(for column: String) -> DatabaseDateDecodingStrategy {
-        .custom { CatalogDate.date($0) }
-    }
-}

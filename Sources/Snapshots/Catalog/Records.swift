@@ -18,7 +18,7 @@ public struct LVMLocator: Codable, Sendable, Equatable {
 }
 
 /// A thin pool dmsnap manages itself (backend `native`).
-public struct PoolRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord, CatalogRecord {
+public struct PoolRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
     public static let databaseTableName = "pool"
 
     public var name: String
@@ -39,7 +39,7 @@ public struct PoolRecord: Codable, Sendable, Equatable, FetchableRecord, Persist
 }
 
 /// A thin volume dmsnap exposes as a disk.
-public struct DiskRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord, CatalogRecord {
+public struct DiskRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
     public static let databaseTableName = "disk"
 
     public var id: String
@@ -66,7 +66,7 @@ public struct DiskRecord: Codable, Sendable, Equatable, FetchableRecord, Persist
 }
 
 /// A thin snapshot of a disk; its thin device stays inactive unless exposed.
-public struct SnapshotRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord, CatalogRecord {
+public struct SnapshotRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
     public static let databaseTableName = "snapshot"
 
     public var id: String
@@ -98,7 +98,7 @@ public struct SnapshotRecord: Codable, Sendable, Equatable, FetchableRecord, Per
 }
 
 /// Snapshots of several disks taken at one instant (ECS snapshot-consistent group).
-public struct SnapshotGroupRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord, CatalogRecord {
+public struct SnapshotGroupRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
     public static let databaseTableName = "snapshotGroup"
 
     public enum Status: String, Codable, Sendable {
@@ -122,7 +122,7 @@ public struct SnapshotGroupRecord: Codable, Sendable, Equatable, FetchableRecord
 
 /// A multi-step operation in flight, written before the kernel is touched so
 /// that `recover` can finish or undo it after a crash.
-public struct IntentRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord, CatalogRecord {
+public struct IntentRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
     public static let databaseTableName = "intent"
 
     public var id: Int64?
