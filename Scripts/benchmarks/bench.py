@@ -1,7 +1,7 @@
 """dmsnap's benchmarks, run as root where device-mapper is (Scripts/bench-steps
 calls this; Scripts/bench is the command to use).
 
-    bench.py run --binary DMSNAP --scratch DIR [--shared-binary DMSNAP] [--quick] [--real-budget SECONDS]
+    bench.py run --binary DMSNAP --scratch DIR [--shared-binary DMSNAP] [--pie-binary DMSNAP] [--quick] [--real-budget SECONDS]
                  [--only SECTION[,SECTION...]]
     bench.py cleanup --scratch DIR
 
@@ -10,6 +10,7 @@ calls this; Scripts/bench is the command to use).
 import argparse
 import datetime
 import os
+import shutil
 import platform
 import sys
 import tempfile
@@ -90,7 +91,11 @@ def run(args):
         # any section keeps at once, with the VG and the raw pool, in the 8 GiB tmpfs.
         dmsnap.call("pool", "create", fixtures.DMSNAP_POOL, "--file-backed", "4G")
         rig.volume_group(6 * fixtures.GIB)
-        context = measures.Context(rig, dmsnap, report, COUNTS[mode], args.real_budget, args.shared_binary)
+        pie_binary = None
+        if args.pie_binary:     # installed beside dmsnap, on the same local storage
+            pie_binary = os.path.join(args.scratch, "bin", "dmsnap-pie")
+            shutil.copy2(args.pie_binary, pie_binary)
+        context = measures.Context(rig, dmsnap, report, COUNTS[mode], args.real_budget, args.shared_binary, pie_binary)
         for name, section in SECTIONS.items():
             if args.only is None or name in args.only:
                 section(context)
@@ -123,6 +128,7 @@ def main():
     run_parser.add_argument("--binary", required=True)
     run_parser.add_argument("--scratch", required=True)
     run_parser.add_argument("--shared-binary", help="dmsnap linked to the shared Swift libraries, for diagnostic rows")
+    run_parser.add_argument("--pie-binary", help="dmsnap linked as a position-independent executable, for diagnostic rows")
     run_parser.add_argument("--quick", action="store_true")
     run_parser.add_argument("--real-budget", type=float, default=300,
                             help="seconds the snapshots between the timed ones may take through dmsnap before they are seeded")

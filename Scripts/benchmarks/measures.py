@@ -14,6 +14,8 @@ DISK_GIB = 1                      # the disk every snapshot comparison snapshots
 CREATE_SNAPSHOT_TARGETS = {"lvcreate": 0.1, "trio": 1.0}
 SHARED_CREATE = "dmsnap CreateSnapshot, shared Swift libraries"
 SHARED_VERSION = "dmsnap version, shared Swift libraries"
+PIE_CREATE = "dmsnap CreateSnapshot, position-independent"
+PIE_VERSION = "dmsnap version, position-independent"
 
 
 def seconds_of(samples):
@@ -21,10 +23,11 @@ def seconds_of(samples):
 
 
 class Context:
-    def __init__(self, rig, dmsnap, report, counts, real_budget_s, shared_binary=None):
+    def __init__(self, rig, dmsnap, report, counts, real_budget_s, shared_binary=None, pie_binary=None):
         self.rig = rig
         self.dmsnap = dmsnap
         self.shared_binary = shared_binary    # the same code on the toolchain's shared Swift libraries, for diagnosis
+        self.pie_binary = pie_binary          # the same code as a position-independent executable, for diagnosis
         self.report = report
         self.counts = counts
         self.real_budget_s = real_budget_s
@@ -74,13 +77,17 @@ def snapshot_creation(ctx):
     if ctx.shared_binary:
         actions[SHARED_CREATE] = dmsnap_create(True, ctx.shared_binary)
         actions[SHARED_VERSION] = lambda rss: run([ctx.shared_binary, "version"], rss=rss)
+    if ctx.pie_binary:
+        actions[PIE_CREATE] = dmsnap_create(True, ctx.pie_binary)
+        actions[PIE_VERSION] = lambda rss: run([ctx.pie_binary, "version"], rss=rss)
     log(f"snapshot creation: {rounds} interleaved rounds of {len(actions)}")
     samples, peaks = interleave(rounds, actions, "snapshot creation")
     ctx.note_rss("CreateSnapshot", peaks["dmsnap CreateSnapshot"])
     ctx.note_rss("version", peaks["dmsnap version"])
     m = {name: median(s) for name, s in samples.items()}
     dmsnap, lvm, dmsetup = m["dmsnap CreateSnapshot"], m["lvcreate -s (LVM thin)"], m["dmsetup suspend; message create_snap; resume"]
-    floor = {name: m[name] for name in ("dmsnap version", "dmsetup --version", "lvm version", SHARED_VERSION) if name in m}
+    floor = {name: m[name] for name in ("dmsnap version", "dmsetup --version", "lvm version", PIE_VERSION, SHARED_VERSION)
+             if name in m}
 
     r = ctx.report
     r.section("0. Process start-up: a version query, which each command below pays once (the trio three times)")
@@ -99,11 +106,17 @@ def snapshot_creation(ctx):
         r.row(SHARED_CREATE, m[SHARED_CREATE], "s", rounds, samples=seconds_of(samples[SHARED_CREATE]))
         r.row("  / lvcreate -s", ratio=m[SHARED_CREATE] / lvm)
         r.row("  / dmsetup trio", ratio=m[SHARED_CREATE] / dmsetup)
+    if PIE_CREATE in m:
+        r.row(PIE_CREATE, m[PIE_CREATE], "s", rounds, samples=seconds_of(samples[PIE_CREATE]))
+        r.row("  / lvcreate -s", ratio=m[PIE_CREATE] / lvm)
+        r.row("  / dmsetup trio", ratio=m[PIE_CREATE] / dmsetup)
     r.row("dmsnap minus its own start-up", dmsnap - floor["dmsnap version"], "s")
     r.row("dmsetup trio minus 3 start-ups", dmsetup - 3 * floor["dmsetup --version"], "s")
     r.note("diagnostic rows, not the targets': --no-udev (dmsnap's flag: libdevmapper makes the /dev nodes itself "
-           "and nothing waits for udev), and the same code linked to the toolchain's shared Swift libraries, run from the build "
-           "directory (the rows above: built with --static-swift-stdlib, one file installed in the guest's own storage)")
+           "and nothing waits for udev), the same code linked as a position-independent executable (PIE; "
+           "dmsnap itself is linked at a fixed address, see README's Installing), and linked to the toolchain's shared Swift "
+           "libraries, run from the build directory (the rows above: built with --static-swift-stdlib and -no-pie, one file "
+           "installed in the guest's own storage)")
 
     windows = {s["SnapshotId"]: s["HoldWindowMs"] for s in
                ds.call("DescribeSnapshots", "--DiskId", disk, "--PageSize", "100")["Snapshots"]["Snapshot"]}
