@@ -54,6 +54,7 @@ class Rig:
     def __init__(self, scratch):
         self.scratch = scratch
         self.manifest = Manifest(scratch)
+        self.shared = set()      # what more than one section uses, made by whichever runs first (--only)
 
     def require_clean_slate(self):
         leftovers = [n for n in dm_names() if PREFIX in n]
@@ -72,8 +73,18 @@ class Rig:
         self.manifest.add("dm", name)
         sh("dmsetup", "create", name, "--table", table)
 
+    def lvm_thin_pool(self):
+        """The volume group's thin pool, with 64 KiB chunks as dmsnap's blocks."""
+        if "lvm thin pool" not in self.shared:
+            sh("lvcreate", "-q", "-T", "-L", "1G", "--chunksize", "64k", f"{VOLUME_GROUP}/thinpool")
+            self.shared.add("lvm thin pool")
+        return f"{VOLUME_GROUP}/thinpool"
+
     def raw_thin_pool(self, volume_bytes):
         """A thin pool and one thin volume made with dmsetup alone, as a user without LVM would."""
+        if "raw thin pool" in self.shared:
+            return
+        self.shared.add("raw thin pool")
         metadata = self.loop("raw-metadata.img", 64 * MIB)
         data_bytes = 2 * volume_bytes
         data = self.loop("raw-data.img", data_bytes)

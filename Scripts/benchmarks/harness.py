@@ -3,7 +3,6 @@ interleaved rounds; medians."""
 import os
 import statistics
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -14,9 +13,11 @@ GNU_TIME = "/usr/bin/time"
 
 
 def log(message):
-    """A progress line on stderr, stamped with the minutes since the run began."""
+    """A progress line, stamped with the minutes since the run began. It goes to
+    stdout with the figures: the VM carries the guest's stdout and stderr apart,
+    and a line on stderr once landed inside the JSON that Scripts/bench reads."""
     elapsed = int(time.monotonic() - STARTED)
-    print(f"[{elapsed // 60:2d}:{elapsed % 60:02d}] {message}", file=sys.stderr, flush=True)
+    print(f"[{elapsed // 60:2d}:{elapsed % 60:02d}] {message}", flush=True)
 
 
 class CommandFailed(Exception):

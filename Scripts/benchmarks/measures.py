@@ -43,8 +43,7 @@ def snapshot_creation(ctx):
     rounds = ctx.counts["create"]
     ds = ctx.dmsnap
     disk = ds.create_disk(DISK_GIB, "create")
-    sh("lvcreate", "-q", "-T", "-L", "1G", "--chunksize", "64k", f"{VOLUME_GROUP}/thinpool")
-    sh("lvcreate", "-q", "-T", f"{VOLUME_GROUP}/thinpool", "-V", f"{DISK_GIB}G", "-n", "origin")
+    sh("lvcreate", "-q", "-T", ctx.rig.lvm_thin_pool(), "-V", f"{DISK_GIB}G", "-n", "origin")
     ctx.rig.raw_thin_pool(DISK_GIB * GIB)
 
     taken = {True: [], False: []}     # udev -> snapshot IDs from timed runs
@@ -196,13 +195,15 @@ def scale(ctx):
     r.row(f"CreateSnapshot, snapshots 1-{edge}", median(first), "s", edge, samples=seconds_of(first))
     r.row(f"CreateSnapshot, snapshots {total - edge + 1}-{total}", median(last), "s", edge, samples=seconds_of(last))
     r.row(f"last {edge} / first {edge}", ratio=median(last) / median(first), target=("<=", 1.5, "x"))
-    r.row(names[0] + " (--PageSize 100)", big, "s", rounds, target=("<=", 0.1, "s"), samples=seconds_of(samples[names[0]]))
+    # The 100 ms target is set for the host, where 3b judges it; here the same call runs under the VM's emulation.
+    r.row(names[0] + " (--PageSize 100)", big, "s", rounds, samples=seconds_of(samples[names[0]]))
     r.row("  peak RSS", peaks[names[0]] / 1024, "MiB", 2, target=("<", 30, "MiB"))
     r.row(f"  against {small} snapshots (a copy of the catalog)", ratio=big / little)
     r.row("  against dmsnap version (start-up alone)", ratio=big / version)
     r.note(f"the disk's {total:,} snapshots: " + "; ".join(made))
     r.note(f"the catalog's {count:,} snapshots of the disk: those {total:,}, 1 for peak RSS, and {made_catalog}")
     r.note("the first and last runs are sequential by nature, not interleaved")
+    r.note("DescribeSnapshots' target (at most 100 ms) is judged on the host, in 3b: the VM emulates its CPUs")
 
 
 def rollback(ctx):

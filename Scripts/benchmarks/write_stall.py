@@ -11,7 +11,7 @@ import sys
 import tempfile
 import time
 
-from fixtures import MIB, RAW_POOL, RAW_THIN, VOLUME_GROUP, sh, write_spread
+from fixtures import GIB, MIB, RAW_POOL, RAW_THIN, VOLUME_GROUP, sh, write_spread
 from harness import log, run, run_sequence, settle
 
 PROBE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "stall_probe.py")
@@ -60,8 +60,8 @@ def probed(device, command):
 def write_stall(ctx):
     ds = ctx.dmsnap
     disk, peer = ds.create_disk(1, "stall"), ds.create_disk(1, "stall-peer")
-    # The LVM thin pool section 1 made, with 64 KiB chunks as dmsnap's blocks.
-    sh("lvcreate", "-q", "-T", f"{VOLUME_GROUP}/thinpool", "-V", "1G", "-n", "probed")
+    sh("lvcreate", "-q", "-T", ctx.rig.lvm_thin_pool(), "-V", "1G", "-n", "probed")
+    ctx.rig.raw_thin_pool(GIB)
     lv = f"/dev/{VOLUME_GROUP}/probed"
     for device in (ds.device(disk), lv, f"/dev/mapper/{RAW_THIN}"):
         write_spread(device, RING, RING)

@@ -1,31 +1,12 @@
+import Snapshots
+
 /// Strings and numbers spelled exactly as Go's encoding/json writes them with
 /// `SetEscapeHTML(false)`, which is how the aliyun CLI re-encodes every response
 /// (openapi/commando.go, sortJSON) before printing it.
 enum GoJSONText {
-    /// A JSON string literal: `"` and `\` escaped, \b \f \n \r \t by name, other
-    /// controls as \u00XX, and U+2028/U+2029 as \u2028/\u2029 (Go escapes those
-    /// two even without HTML escaping, since JavaScript treats them as newlines).
-    /// `<`, `>`, `&`, `/` and DEL pass through.
+    /// A JSON string literal, escaped as Go escapes it (see `JSONWriter.quoted`).
     static func quoted(_ text: String) -> String {
-        var result = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\u{08}": result += "\\b"
-            case "\u{0C}": result += "\\f"
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\t": result += "\\t"
-            case "\u{2028}": result += "\\u2028"
-            case "\u{2029}": result += "\\u2029"
-            case _ where scalar.value < 0x20:
-                result += "\\u00" + (scalar.value < 0x10 ? "0" : "") + String(scalar.value, radix: 16)
-            default:
-                result.unicodeScalars.append(scalar)
-            }
-        }
-        return result + "\""
+        JSONWriter.quoted(text)
     }
 
     /// A float64 as encoding/json writes it: the shortest digits that read back

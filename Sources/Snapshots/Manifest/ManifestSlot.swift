@@ -35,7 +35,7 @@ enum ManifestSlot {
 
     /// The slot's bytes: header, JSON, zero padding to whole blocks.
     static func encode(_ manifest: PoolManifest, generation: UInt64, capacity: Int) throws -> [UInt8] {
-        let payload = [UInt8](try JSONEncoder().encode(manifest))
+        let payload = manifest.encodedJSON()
         let length = headerSize + payload.count
         guard length <= capacity, let payloadLength = UInt32(exactly: payload.count) else {
             throw SnapshotsError(.insufficientSpace, """

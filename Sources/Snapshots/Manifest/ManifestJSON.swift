@@ -1,0 +1,92 @@
+import Foundation
+
+/// A manifest's JSON, written member by member (see `JSONWriter` for why).
+///
+/// The members are what the records' synthesized `Encodable` writes, keyed by
+/// property name, with nil optionals left out and dates as `JSONEncoder`
+/// writes them by default, so `JSONDecoder` reads a manifest back into the
+/// same records (ManifestJSONTests checks both against `JSONEncoder`).
+extension PoolManifest {
+    func encodedJSON() -> [UInt8] {
+        let records = disks.count + snapshots.count + groups.count
+        var json = JSONWriter(reservingCapacity: 1024 + 512 * records)
+        json.object { json in
+            json.member("pool", object: pool.writeMembers(into:))
+            json.member("disks", array: disks) { $0.object($1.writeMembers(into:)) }
+            json.member("snapshots", array: snapshots) { $0.object($1.writeMembers(into:)) }
+            json.member("groups", array: groups) { $0.object($1.writeMembers(into:)) }
+            json.member("writtenAt", writtenAt)
+            json.member("stateDirectory", stateDirectory)
+        }
+        return json.bytes
+    }
+}
+
+extension PoolRecord {
+    fileprivate func writeMembers(into json: inout JSONWriter) {
+        json.member("name", name)
+        json.member("dataDevice", dataDevice)
+        json.member("metadataDevice", metadataDevice)
+        json.member("dataFile", dataFile)
+        json.member("metadataFile", metadataFile)
+        json.member("blockSizeSectors", blockSizeSectors)
+        json.member("lowWaterMarkBlocks", lowWaterMarkBlocks)
+        json.member("dataSectors", dataSectors)
+        json.member("transactionId", transactionId)
+        json.member("nextThinId", nextThinId)
+        json.member("createdAt", createdAt)
+    }
+}
+
+extension DiskRecord {
+    fileprivate func writeMembers(into json: inout JSONWriter) {
+        json.member("id", id)
+        json.member("name", name)
+        json.member("description", description)
+        json.member("poolName", poolName)
+        json.member("thinId", thinId)
+        json.member("sizeBytes", sizeBytes)
+        json.member("createdAt", createdAt)
+        json.member("sourceSnapshotId", sourceSnapshotId)
+        json.member("backend", backend.rawValue)
+        json.member("lvUuid", lvUuid)
+        json.member("volumeGroup", volumeGroup)
+        json.member("logicalVolume", logicalVolume)
+        json.member("missingSince", missingSince)
+    }
+}
+
+extension SnapshotRecord {
+    fileprivate func writeMembers(into json: inout JSONWriter) {
+        json.member("id", id)
+        json.member("name", name)
+        json.member("description", description)
+        json.member("diskId", diskId)
+        json.member("poolName", poolName)
+        json.member("thinId", thinId)
+        json.member("sourceDiskSizeBytes", sourceDiskSizeBytes)
+        json.member("createdAt", createdAt)
+        json.member("modifiedAt", modifiedAt)
+        json.member("retentionDays", retentionDays)
+        json.member("groupId", groupId)
+        json.member("holdWindowMicroseconds", holdWindowMicroseconds)
+        json.member("backend", backend.rawValue)
+        json.member("lvUuid", lvUuid)
+        json.member("volumeGroup", volumeGroup)
+        json.member("logicalVolume", logicalVolume)
+        json.member("madeOutside", madeOutside)
+        json.member("missingSince", missingSince)
+    }
+}
+
+extension SnapshotGroupRecord {
+    fileprivate func writeMembers(into json: inout JSONWriter) {
+        json.member("id", id)
+        json.member("name", name)
+        json.member("description", description)
+        json.member("createdAt", createdAt)
+        json.member("status", status.rawValue)
+        json.member("holdWindowMicroseconds", holdWindowMicroseconds)
+        json.member("diskIds", array: diskIds) { $0.string($1) }
+    }
+}
