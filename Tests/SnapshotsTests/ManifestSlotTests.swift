@@ -132,4 +132,45 @@ struct ManifestSlotTests {
         crc.combine(Array("123456789".utf8)[...])
         #expect(crc.value == 0xE306_9283)
     }
+
+    /// The writer's check reads a slot a chunk at a time, the way ManifestDevice does (O_DIRECT, whole blocks).
+    static func checkedInChunks(_ slot: [UInt8], chunk: Int = 8192) -> ManifestSlot.Checked {
+        let device = slot + [UInt8](repeating: 0, count: capacity - slot.count)
+        return ManifestSlot.check(capacity: capacity, chunk: chunk) { (offset: Int, count: Int) -> [UInt8] in
+            precondition(offset % 4096 == 0 && count % 4096 == 0 && count <= max(chunk, 4096), "\(offset) \(count)")
+            return Array(device[offset..<offset + count])
+        }
+    }
+
+    @Test func aCheckInChunksAgreesWithACheckOfTheWholeSlot() throws {
+        var slots: [[UInt8]] = [[UInt8](repeating: 0, count: 4096), Array("not ours".utf8) + [UInt8](repeating: 1, count: 4088)]
+        for snapshots in [0, 1, 30, 120] {
+            slots.append(try ManifestSlot.encode(Self.manifest(snapshots: snapshots), generation: UInt64(snapshots), capacity: Self.capacity))
+        }
+        let large = slots.last!
+        #expect(large.count > 3 * 8192, "a slot of several chunks")
+        for offset in [9, 12, 16, 24, 31, 32, 4095, 4096, 8191, 8192, 8193, large.count - 4096] {
+            var flipped = large
+            flipped[offset] ^= 0x01
+            slots.append(flipped)
+        }
+        for (index, slot) in slots.enumerated() {
+            let whole = ManifestSlot.check(slot, capacity: Self.capacity)
+            #expect(Self.checkedInChunks(slot) == whole, "slot \(index)")
+            #expect(Self.checkedInChunks(slot, chunk: 4096) == whole, "slot \(index), one block at a time")
+        }
+        #expect(Self.checkedInChunks(large) == .intact(generation: 120))
+    }
+
+    @Test func aSlotHandedOutARangeAtATimeIsTheWholeSlot() throws {
+        let manifest = Self.manifest(snapshots: 120)
+        let image = try ManifestSlot.image(manifest, generation: 3, capacity: Self.capacity)
+        let whole = try ManifestSlot.encode(manifest, generation: 3, capacity: Self.capacity)
+        #expect(image.count == whole.count && image.count % 4096 == 0)
+        for step in [4096, 8192, 12288] {
+            let pieces = stride(from: 0, to: image.count, by: step).flatMap { image.bytes(in: $0..<min($0 + step, image.count)) }
+            #expect(pieces == whole, "in pieces of \(step)")
+        }
+        #expect(image.bytes(in: 10..<40) == Array(whole[10..<40]), "across the header's end")
+    }
 }

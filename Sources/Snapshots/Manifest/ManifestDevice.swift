@@ -18,6 +18,8 @@ struct ManifestDevice {
     /// pool with a few dozen records).
     static let sizeBytes: UInt64 = 8 << 20
     static let slotCapacity = Int(sizeBytes / 2)
+    /// How much of a slot a write or a check holds at once (whole blocks).
+    static let chunk = 256 << 10
 
     let pool: NativePool
 
@@ -65,7 +67,11 @@ struct ManifestDevice {
     /// checksums tell which is intact, without parsing their records.
     func write(_ manifest: PoolManifest) throws {
         try withFile(writable: true, activating: true, "write") { file in
-            let slots = try Self.slotBytes(of: file).map { ManifestSlot.check($0, capacity: Self.slotCapacity) }
+            let slots = try (0..<2).map { (index: Int) throws(DirectFileError) in
+                try ManifestSlot.check(capacity: Self.slotCapacity, chunk: Self.chunk) { (offset, count) throws(DirectFileError) in
+                    try file.read(count: count, at: index * Self.slotCapacity + offset)
+                }
+            }
             let newest = ManifestSlot.newest(slots)
             if newest == nil, slots.contains(.foreign) {
                 throw SnapshotsError(.kernel, """
@@ -74,8 +80,11 @@ struct ManifestDevice {
                     dmsnap's manifest: move that data elsewhere and delete the thin device
                     """)
             }
-            let bytes = try ManifestSlot.encode(manifest, generation: (newest?.generation ?? 0) + 1, capacity: Self.slotCapacity)
-            try file.write(bytes, at: (newest.map { 1 - $0.index } ?? 0) * Self.slotCapacity)
+            let image = try ManifestSlot.image(manifest, generation: (newest?.generation ?? 0) + 1, capacity: Self.slotCapacity)
+            let slot = (newest.map { 1 - $0.index } ?? 0) * Self.slotCapacity
+            for offset in stride(from: 0, to: image.count, by: Self.chunk) {
+                try file.write(image.bytes(in: offset..<min(offset + Self.chunk, image.count)), at: slot + offset)
+            }
             try file.sync()
         }
     }

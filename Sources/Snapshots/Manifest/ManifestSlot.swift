@@ -33,8 +33,29 @@ enum ManifestSlot {
         case damaged(String)
     }
 
-    /// The slot's bytes: header, JSON, zero padding to whole blocks.
-    static func encode(_ manifest: PoolManifest, generation: UInt64, capacity: Int) throws -> [UInt8] {
+    /// A slot as it is written: header, JSON, zero padding to whole blocks.
+    /// It is handed out a range at a time, so that a manifest of thousands of
+    /// snapshots is in memory once, not again as the slot and its aligned copy.
+    struct Image {
+        let header: [UInt8]
+        let payload: [UInt8]
+        /// The slot's length: header and payload rounded up to whole blocks.
+        var count: Int { roundedUp(header.count + payload.count) }
+
+        /// The slot's bytes in `range`.
+        func bytes(in range: Range<Int>) -> [UInt8] {
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(range.count)
+            let payloadRange = header.count..<header.count + payload.count
+            if range.lowerBound < header.count { bytes += header[range.lowerBound..<min(range.upperBound, header.count)] }
+            let inPayload = range.clamped(to: payloadRange)
+            if !inPayload.isEmpty { bytes += payload[(inPayload.lowerBound - header.count)..<(inPayload.upperBound - header.count)] }
+            bytes += repeatElement(0, count: range.count - bytes.count)
+            return bytes
+        }
+    }
+
+    static func image(_ manifest: PoolManifest, generation: UInt64, capacity: Int) throws -> Image {
         let payload = manifest.encodedJSON()
         let length = headerSize + payload.count
         guard length <= capacity, let payloadLength = UInt32(exactly: payload.count) else {
@@ -43,14 +64,19 @@ enum ManifestSlot {
                 it has \(manifest.disks.count) disks and \(manifest.snapshots.count) snapshots
                 """)
         }
-        var bytes = magic
-        bytes += littleEndian(formatVersion) + littleEndian(payloadLength) + littleEndian(generation)
+        var header = magic
+        header += littleEndian(formatVersion) + littleEndian(payloadLength) + littleEndian(generation)
         var crc = CRC32C()
-        crc.combine(bytes[...])
+        crc.combine(header[...])
         crc.combine(payload[...])
-        bytes += littleEndian(crc.value) + littleEndian(UInt32(0)) + payload
-        bytes += [UInt8](repeating: 0, count: roundedUp(bytes.count) - bytes.count)
-        return bytes
+        header += littleEndian(crc.value) + littleEndian(UInt32(0))
+        return Image(header: header, payload: payload)
+    }
+
+    /// The slot's bytes, whole.
+    static func encode(_ manifest: PoolManifest, generation: UInt64, capacity: Int) throws -> [UInt8] {
+        let image = try image(manifest, generation: generation, capacity: capacity)
+        return image.bytes(in: 0..<image.count)
     }
 
     /// How many bytes a slot takes, read from its first block: the header and
@@ -81,6 +107,37 @@ enum ManifestSlot {
         }
     }
 
+    /// `check`, reading the slot `chunk` bytes at a time (a multiple of
+    /// `blockSize`) through `read(offset, count)`, so that the slot is never
+    /// in memory whole.
+    static func check<Failure: Error>(
+        capacity: Int, chunk: Int, read: (_ offset: Int, _ count: Int) throws(Failure) -> [UInt8]
+    ) throws(Failure) -> Checked {
+        let first = try read(0, blockSize)
+        let header: Header
+        switch parseHeader(first[...], capacity: capacity) {
+        case .failed(let verdict):
+            switch verdict {
+            case .blank: return .blank
+            case .foreign: return .foreign
+            case .damaged(let why): return .damaged(why)
+            case .intact: preconditionFailure("a header alone is never intact")
+            }
+        case .parsed(let parsed): header = parsed
+        }
+        var crc = CRC32C()
+        crc.combine(first.prefix(24))
+        let payload = headerSize..<headerSize + header.length
+        var offset = 0
+        while offset < payload.upperBound {
+            let bytes = offset == 0 ? first : try read(offset, min(chunk, roundedUp(payload.upperBound) - offset))
+            let covered = (offset..<offset + bytes.count).clamped(to: payload)
+            crc.combine(bytes[(covered.lowerBound - offset)..<(covered.upperBound - offset)])
+            offset += bytes.count
+        }
+        return header.verdict(crc.value)
+    }
+
     static func decode(_ bytes: [UInt8], capacity: Int) -> Content {
         switch verify(bytes, capacity: capacity) {
         case .intact(let generation, let payload):
@@ -101,29 +158,57 @@ enum ManifestSlot {
         case damaged(String)
     }
 
-    private static func verify(_ bytes: [UInt8], capacity: Int) -> Verified {
-        let slot = bytes[...]
-        guard slot.count >= headerSize else { return .damaged("it is \(slot.count) bytes long, shorter than its header") }
+    private struct Header {
+        let length: Int
+        let generation: UInt64
+        let recordedChecksum: UInt32
+
+        func verdict(_ checksum: UInt32) -> Checked {
+            guard checksum == recordedChecksum else {
+                return .damaged("its checksum is \(hex(checksum)) where its header records \(hex(recordedChecksum)) (a torn or damaged write)")
+            }
+            return .intact(generation: generation)
+        }
+    }
+
+    private enum ParsedHeader {
+        case parsed(Header)
+        case failed(Verified)
+    }
+
+    private static func parseHeader(_ slot: ArraySlice<UInt8>, capacity: Int) -> ParsedHeader {
+        guard slot.count >= headerSize else { return .failed(.damaged("it is \(slot.count) bytes long, shorter than its header")) }
         guard slot.starts(with: magic) else {
-            return slot.prefix(blockSize).allSatisfy { $0 == 0 } ? .blank : .foreign
+            return .failed(slot.prefix(blockSize).allSatisfy { $0 == 0 } ? .blank : .foreign)
         }
         let version = field(UInt32.self, slot, at: 8)
         guard version == formatVersion else {
-            return .damaged("it is in format \(version); this dmsnap reads format \(formatVersion)")
+            return .failed(.damaged("it is in format \(version); this dmsnap reads format \(formatVersion)"))
         }
         let length = Int(field(UInt32.self, slot, at: 12))
-        guard headerSize + length <= min(capacity, slot.count) else {
-            return .damaged("its header gives a \(length)-byte manifest, past the end of the slot")
+        guard headerSize + length <= capacity else {
+            return .failed(.damaged("its header gives a \(length)-byte manifest, past the end of the slot"))
         }
-        let payload = slot[headerSize..<headerSize + length]
+        return .parsed(Header(length: length, generation: field(UInt64.self, slot, at: 16),
+                              recordedChecksum: field(UInt32.self, slot, at: 24)))
+    }
+
+    private static func verify(_ bytes: [UInt8], capacity: Int) -> Verified {
+        let slot = bytes[...]
+        let header: Header
+        switch parseHeader(slot, capacity: capacity) {
+        case .failed(let verdict): return verdict
+        case .parsed(let parsed): header = parsed
+        }
+        guard headerSize + header.length <= slot.count else {
+            return .damaged("its header gives a \(header.length)-byte manifest, past the end of the slot")
+        }
+        let payload = slot[headerSize..<headerSize + header.length]
         var crc = CRC32C()
         crc.combine(slot.prefix(24))
         crc.combine(payload)
-        let recorded = field(UInt32.self, slot, at: 24)
-        guard crc.value == recorded else {
-            return .damaged("its checksum is \(hex(crc.value)) where its header records \(hex(recorded)) (a torn or damaged write)")
-        }
-        return .intact(generation: field(UInt64.self, slot, at: 16), payload: payload)
+        if case .damaged(let why) = header.verdict(crc.value) { return .damaged(why) }
+        return .intact(generation: header.generation, payload: payload)
     }
 
     /// The slot holding the newest usable manifest, if any slot holds one.
