@@ -43,6 +43,11 @@ public final class Catalog: Sendable {
                 throw SnapshotsError(.catalogUnavailable, "cannot put the catalog in WAL mode")
             }
             try db.execute(sql: "PRAGMA synchronous = FULL")
+            // The catalog's pages are in the kernel's page cache already; SQLite's
+            // own cache, and the sort buffer that follows its size, only copy
+            // them into each short-lived process: 2 MiB each by default, most of
+            // the difference in a write's peak memory at 10,000 snapshots.
+            try db.execute(sql: "PRAGMA cache_size = -512")
         }
         do {
             database = try DatabaseQueue(path: path, configuration: configuration)
