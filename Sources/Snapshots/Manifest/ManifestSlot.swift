@@ -99,12 +99,7 @@ enum ManifestSlot {
     /// to choose the slot to overwrite, and it costs a CRC where decoding costs
     /// a JSON parse of every record (most of a write at a thousand snapshots).
     static func check(_ bytes: [UInt8], capacity: Int) -> Checked {
-        switch verify(bytes, capacity: capacity) {
-        case .intact(let generation, _): .intact(generation: generation)
-        case .blank: .blank
-        case .foreign: .foreign
-        case .damaged(let why): .damaged(why)
-        }
+        verify(bytes, capacity: capacity).verdict
     }
 
     /// `check`, reading the slot `chunk` bytes at a time (a multiple of
@@ -116,13 +111,7 @@ enum ManifestSlot {
         let first = try read(0, blockSize)
         let header: Header
         switch parseHeader(first[...], capacity: capacity) {
-        case .failed(let verdict):
-            switch verdict {
-            case .blank: return .blank
-            case .foreign: return .foreign
-            case .damaged(let why): return .damaged(why)
-            case .intact: preconditionFailure("a header alone is never intact")
-            }
+        case .failed(let verdict): return verdict
         case .parsed(let parsed): header = parsed
         }
         var crc = CRC32C()
@@ -139,8 +128,9 @@ enum ManifestSlot {
     }
 
     static func decode(_ bytes: [UInt8], capacity: Int) -> Content {
-        switch verify(bytes, capacity: capacity) {
-        case .intact(let generation, let payload):
+        let (verdict, payload) = verify(bytes, capacity: capacity)
+        switch verdict {
+        case .intact(let generation):
             do {
                 return .manifest(generation: generation, try JSONDecoder().decode(PoolManifest.self, from: Data(payload)))
             } catch {
@@ -150,12 +140,6 @@ enum ManifestSlot {
         case .foreign: return .foreign
         case .damaged(let why): return .damaged(why)
         }
-    }
-
-    private enum Verified {
-        case intact(generation: UInt64, payload: ArraySlice<UInt8>)
-        case blank, foreign
-        case damaged(String)
     }
 
     private struct Header {
@@ -173,7 +157,8 @@ enum ManifestSlot {
 
     private enum ParsedHeader {
         case parsed(Header)
-        case failed(Verified)
+        /// Never `.intact`: that takes the payload's checksum as well.
+        case failed(Checked)
     }
 
     private static func parseHeader(_ slot: ArraySlice<UInt8>, capacity: Int) -> ParsedHeader {
@@ -193,22 +178,23 @@ enum ManifestSlot {
                               recordedChecksum: field(UInt32.self, slot, at: 24)))
     }
 
-    private static func verify(_ bytes: [UInt8], capacity: Int) -> Verified {
+    /// The slot's verdict, and its payload (empty unless the slot is intact).
+    private static func verify(_ bytes: [UInt8], capacity: Int) -> (verdict: Checked, payload: ArraySlice<UInt8>) {
         let slot = bytes[...]
         let header: Header
         switch parseHeader(slot, capacity: capacity) {
-        case .failed(let verdict): return verdict
+        case .failed(let verdict): return (verdict, [])
         case .parsed(let parsed): header = parsed
         }
         guard headerSize + header.length <= slot.count else {
-            return .damaged("its header gives a \(header.length)-byte manifest, past the end of the slot")
+            return (.damaged("its header gives a \(header.length)-byte manifest, past the end of the slot"), [])
         }
         let payload = slot[headerSize..<headerSize + header.length]
         var crc = CRC32C()
         crc.combine(slot.prefix(24))
         crc.combine(payload)
-        if case .damaged(let why) = header.verdict(crc.value) { return .damaged(why) }
-        return .intact(generation: header.generation, payload: payload)
+        let verdict = header.verdict(crc.value)
+        return (verdict, verdict == .intact(generation: header.generation) ? payload : [])
     }
 
     /// The slot holding the newest usable manifest, if any slot holds one.
