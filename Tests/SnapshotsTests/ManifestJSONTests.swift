@@ -104,7 +104,9 @@ struct ManifestJSONTests {
         var random = SplitMix64(state: 0x6D61_6E69_6665_7374)
         for _ in 0..<400 {
             let manifest = Self.randomManifest(&random)
-            let text = String(decoding: manifest.encodedJSON(), as: UTF8.self)
+            let payload = try manifest.encodedJSON()
+            #expect(payload.disks == manifest.disks.count && payload.snapshots == manifest.snapshots.count)
+            let text = String(decoding: payload.json, as: UTF8.self)
             let decoded = try #require(try? JSONDecoder().decode(PoolManifest.self, from: Data(text.utf8)), "\(text)")
             #expect(decoded == manifest, "\(text)")
         }
@@ -114,7 +116,7 @@ struct ManifestJSONTests {
         var random = SplitMix64(state: 7)
         for _ in 0..<100 {
             let manifest = Self.randomManifest(&random)
-            let ours = try JSONSerialization.jsonObject(with: Data(manifest.encodedJSON()))
+            let ours = try JSONSerialization.jsonObject(with: Data(try manifest.encodedJSON().json))
             let foundations = try JSONSerialization.jsonObject(with: JSONEncoder().encode(manifest))
             #expect(Self.shape(ours) == Self.shape(foundations))
         }
@@ -136,7 +138,7 @@ struct ManifestJSONTests {
         (snapshot.lvUuid, snapshot.volumeGroup, snapshot.logicalVolume, snapshot.missingSince) = ("u", "vg", "lv", Date())
         manifest.disks = [disk]
         manifest.snapshots = [snapshot]
-        let ours = try #require(try JSONSerialization.jsonObject(with: Data(manifest.encodedJSON())) as? [String: Any])
+        let ours = try #require(try JSONSerialization.jsonObject(with: Data(try manifest.encodedJSON().json)) as? [String: Any])
         let foundations = try #require(try JSONSerialization.jsonObject(with: JSONEncoder().encode(manifest)) as? [String: Any])
         #expect(Self.shape(ours) == Self.shape(foundations))
         let snapshotKeys = try #require((ours["snapshots"] as? [[String: Any]])?.first).keys

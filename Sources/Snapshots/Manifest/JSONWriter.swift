@@ -29,17 +29,26 @@ public struct JSONWriter {
 
     // MARK: Containers
 
-    public mutating func object(_ members: (inout JSONWriter) -> Void) {
-        container(open: "{", close: "}", members)
+    public mutating func object(_ members: (inout JSONWriter) throws -> Void) rethrows {
+        try container(open: "{", close: "}", members)
     }
 
     public mutating func array<Elements: Sequence>(_ elements: Elements, _ write: (inout JSONWriter, Elements.Element) -> Void) {
         container(open: "[", close: "]") { json in
-            for element in elements {
-                json.separate()
-                write(&json, element)
-            }
+            for element in elements { json.element { write(&$0, element) } }
         }
+    }
+
+    /// An array whose elements `elements` writes, each through `element`:
+    /// for elements that come from a source that can fail, one at a time.
+    public mutating func array(elements: (inout JSONWriter) throws -> Void) rethrows {
+        try container(open: "[", close: "]", elements)
+    }
+
+    /// One element of the array being written.
+    public mutating func element(_ write: (inout JSONWriter) throws -> Void) rethrows {
+        separate()
+        try write(&self)
     }
 
     // MARK: Members of an object
@@ -79,9 +88,14 @@ public struct JSONWriter {
         if let value { member(key, value) }
     }
 
-    public mutating func member(_ key: String, object members: (inout JSONWriter) -> Void) {
+    public mutating func member(_ key: String, object members: (inout JSONWriter) throws -> Void) rethrows {
         self.key(key)
-        object(members)
+        try object(members)
+    }
+
+    public mutating func member(_ key: String, elements: (inout JSONWriter) throws -> Void) rethrows {
+        self.key(key)
+        try array(elements: elements)
     }
 
     public mutating func member<Elements: Sequence>(
@@ -142,11 +156,11 @@ public struct JSONWriter {
         started[last] = true
     }
 
-    private mutating func container(open: Unicode.Scalar, close: Unicode.Scalar, _ body: (inout JSONWriter) -> Void) {
+    private mutating func container(open: Unicode.Scalar, close: Unicode.Scalar, _ body: (inout JSONWriter) throws -> Void) rethrows {
         bytes.append(UInt8(ascii: open))
         started.append(false)
-        body(&self)
-        started.removeLast()
+        defer { started.removeLast() }
+        try body(&self)
         bytes.append(UInt8(ascii: close))
     }
 }

@@ -60,12 +60,12 @@ struct ManifestDevice {
         ManifestSlot.newest(try read())?.manifest
     }
 
-    /// Writes `manifest` with the next generation into the slot that does not
+    /// Writes the manifest of `records` with the next generation into the slot that does not
     /// hold the newest one, and returns once it is durable. The slots are read
     /// first, so the generation and the slot come from the device itself and
     /// never from a catalog that may have been restored from a backup; their
     /// checksums tell which is intact, without parsing their records.
-    func write(_ manifest: PoolManifest) throws {
+    func write(_ records: some ManifestRecords) throws {
         try withFile(writable: true, activating: true, "write") { file in
             let slots = try (0..<2).map { (index: Int) throws(DirectFileError) in
                 try ManifestSlot.check(capacity: Self.slotCapacity, chunk: Self.chunk) { (offset, count) throws(DirectFileError) in
@@ -80,7 +80,7 @@ struct ManifestDevice {
                     dmsnap's manifest: move that data elsewhere and delete the thin device
                     """)
             }
-            let image = try ManifestSlot.image(manifest, generation: (newest?.generation ?? 0) + 1, capacity: Self.slotCapacity)
+            let image = try ManifestSlot.image(records, generation: (newest?.generation ?? 0) + 1, capacity: Self.slotCapacity)
             let slot = (newest.map { 1 - $0.index } ?? 0) * Self.slotCapacity
             for offset in stride(from: 0, to: image.count, by: Self.chunk) {
                 try file.write(image.bytes(in: offset..<min(offset + Self.chunk, image.count)), at: slot + offset)

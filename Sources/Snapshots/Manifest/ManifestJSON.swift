@@ -1,24 +1,46 @@
 import Foundation
 
-/// A manifest's JSON, written member by member (see `JSONWriter` for why).
-///
-/// The members are what the records' synthesized `Encodable` writes, keyed by
-/// property name, with nil optionals left out and dates as `JSONEncoder`
-/// writes them by default, so `JSONDecoder` reads a manifest back into the
-/// same records (ManifestJSONTests checks both against `JSONEncoder`).
-extension PoolManifest {
-    func encodedJSON() -> [UInt8] {
-        let records = disks.count + snapshots.count + groups.count
-        var json = JSONWriter(reservingCapacity: 1024 + 512 * records)
-        json.object { json in
+/// A manifest's JSON, and how many disks and snapshots it lists.
+struct ManifestPayload {
+    var json: [UInt8]
+    var disks = 0
+    var snapshots = 0
+}
+
+extension ManifestRecords {
+    /// The manifest's JSON, written member by member as the records come (see
+    /// `JSONWriter` for why).
+    ///
+    /// The members are what the records' synthesized `Encodable` writes, keyed
+    /// by property name, with nil optionals left out and dates as `JSONEncoder`
+    /// writes them by default, so `JSONDecoder` reads a manifest back into a
+    /// `PoolManifest` of the same records (ManifestJSONTests checks both
+    /// against `JSONEncoder`).
+    func encodedJSON() throws -> ManifestPayload {
+        var payload = ManifestPayload(json: [])
+        var json = JSONWriter(reservingCapacity: 1024 + 512 * (try estimatedCount()))
+        try json.object { json in
             json.member("pool", object: pool.writeMembers(into:))
-            json.member("disks", array: disks) { $0.object($1.writeMembers(into:)) }
-            json.member("snapshots", array: snapshots) { $0.object($1.writeMembers(into:)) }
-            json.member("groups", array: groups) { $0.object($1.writeMembers(into:)) }
+            try json.member("disks", elements: { json in
+                try forEachDisk { disk in
+                    payload.disks += 1
+                    json.element { $0.object(disk.writeMembers(into:)) }
+                }
+            })
+            try json.member("snapshots", elements: { json in
+                try forEachSnapshot { snapshot in
+                    payload.snapshots += 1
+                    json.element { $0.object(snapshot.writeMembers(into:)) }
+                }
+            })
+            try json.member("groups", elements: { json in
+                try forEachGroup { group in json.element { $0.object(group.writeMembers(into:)) } }
+            })
             json.member("writtenAt", writtenAt)
             json.member("stateDirectory", stateDirectory)
         }
-        return json.bytes
+        payload.json = json.bytes
+        return payload
     }
 }
 

@@ -55,13 +55,14 @@ enum ManifestSlot {
         }
     }
 
-    static func image(_ manifest: PoolManifest, generation: UInt64, capacity: Int) throws -> Image {
-        let payload = manifest.encodedJSON()
+    static func image(_ records: some ManifestRecords, generation: UInt64, capacity: Int) throws -> Image {
+        let manifest = try records.encodedJSON()
+        let payload = manifest.json
         let length = headerSize + payload.count
         guard length <= capacity, let payloadLength = UInt32(exactly: payload.count) else {
             throw SnapshotsError(.insufficientSpace, """
-                the manifest of pool \(manifest.pool.name) needs \(length) bytes, more than its slot's \(capacity); \
-                it has \(manifest.disks.count) disks and \(manifest.snapshots.count) snapshots
+                the manifest of pool \(records.pool.name) needs \(length) bytes, more than its slot's \(capacity); \
+                it has \(manifest.disks) disks and \(manifest.snapshots) snapshots
                 """)
         }
         var header = magic
@@ -74,8 +75,8 @@ enum ManifestSlot {
     }
 
     /// The slot's bytes, whole.
-    static func encode(_ manifest: PoolManifest, generation: UInt64, capacity: Int) throws -> [UInt8] {
-        let image = try image(manifest, generation: generation, capacity: capacity)
+    static func encode(_ records: some ManifestRecords, generation: UInt64, capacity: Int) throws -> [UInt8] {
+        let image = try image(records, generation: generation, capacity: capacity)
         return image.bytes(in: 0..<image.count)
     }
 

@@ -12,7 +12,8 @@ extension SnapshotService {
     /// `vg/pool`) has no manifest: LVM tags its LVs instead.
     func writeManifest(_ db: Database, poolName: String) throws {
         guard let pool = try PoolRecord.fetchOne(db, key: poolName) else { return }
-        try ManifestDevice(pool: nativePool(pool)).write(try manifest(of: pool, db))
+        try ManifestDevice(pool: nativePool(pool)).write(
+            CatalogManifestRecords(db: db, pool: pool, stateDirectory: Self.canonical(stateDirectory)))
     }
 
     /// The manifests of every native pool that holds a snapshot of group `groupId`.
@@ -20,16 +21,6 @@ extension SnapshotService {
         let pools = try String.fetchAll(db, sql: "SELECT DISTINCT poolName FROM snapshot WHERE groupId = ? AND backend = ?",
                                         arguments: [groupId, Backend.native.rawValue])
         for pool in pools { try writeManifest(db, poolName: pool) }
-    }
-
-    func manifest(of pool: PoolRecord, _ db: Database) throws -> PoolManifest {
-        let inPool = Column("poolName") == pool.name && Column("backend") == Backend.native.rawValue
-        let disks = try DiskRecord.filter(inPool).order(Column("createdAt"), Column("id")).fetchAll(db)
-        let snapshots = try SnapshotRecord.filter(inPool).order(Column("createdAt"), Column("id")).fetchAll(db)
-        let groupIds = Array(Set(snapshots.compactMap(\.groupId))).sorted()
-        let groups = groupIds.isEmpty ? [] : try SnapshotGroupRecord.fetchAll(db, keys: groupIds)
-        return PoolManifest(pool: pool, disks: disks, snapshots: snapshots, groups: groups,
-                            stateDirectory: Self.canonical(stateDirectory))
     }
 
     /// The form of a state directory path that manifests record and compare.
@@ -47,5 +38,35 @@ extension SnapshotService {
                 try catalog.write { db in try self.writeManifest(db, poolName: pool.name) }
             }
         }
+    }
+}
+
+/// A native pool's records as the catalog holds them, read row by row while
+/// the manifest's JSON is written, in the order a rebuild puts them back.
+struct CatalogManifestRecords: ManifestRecords {
+    let db: Database
+    let pool: PoolRecord
+    let stateDirectory: String?
+    let writtenAt = Date()
+
+    private var inPool: SQLExpression {
+        Column("poolName") == pool.name && Column("backend") == Backend.native.rawValue
+    }
+
+    func estimatedCount() throws -> Int {
+        try DiskRecord.filter(inPool).fetchCount(db) + SnapshotRecord.filter(inPool).fetchCount(db)
+    }
+
+    func forEachDisk(_ body: (DiskRecord) throws -> Void) throws {
+        try DiskRecord.filter(inPool).order(Column("createdAt"), Column("id")).fetchCursor(db).forEach(body)
+    }
+
+    func forEachSnapshot(_ body: (SnapshotRecord) throws -> Void) throws {
+        try SnapshotRecord.filter(inPool).order(Column("createdAt"), Column("id")).fetchCursor(db).forEach(body)
+    }
+
+    func forEachGroup(_ body: (SnapshotGroupRecord) throws -> Void) throws {
+        let groupIds = SnapshotRecord.filter(inPool).select(Column("groupId"))
+        try SnapshotGroupRecord.filter(groupIds.contains(Column("id"))).order(Column("id")).fetchCursor(db).forEach(body)
     }
 }
