@@ -140,7 +140,8 @@ struct LVMBackendTests {
         defer { fixture.close() }
         let service = fixture.service
         let mountPoint = "/tmp/\(fixture.volumeGroup)"
-        try Rig.shell("mkfs.ext4 -q \(fixture.dataPath) && mkdir -p \(mountPoint) && mount \(fixture.dataPath) \(mountPoint) && echo one > \(mountPoint)/f && sync")
+        // mkfs closing the LV makes udev re-run LVM's rules for it, and /dev/VG/LV can be missing until they finish.
+        try Rig.shell("mkfs.ext4 -q \(fixture.dataPath) && udevadm settle && mkdir -p \(mountPoint) && mount \(fixture.dataPath) \(mountPoint) && echo one > \(mountPoint)/f && sync")
         let disk = try fixture.disk("data")
         #expect(disk.mountPoint == mountPoint)
         let snapshot = try service.createSnapshot(diskId: disk.record.id, name: "one")
@@ -305,7 +306,7 @@ struct LVMBackendTests {
         let vg = fixture.volumeGroup
         try Rig.shell("""
             lvcreate -qq --type thin -V 64M --thinpool pool -n data2 \(vg) && udevadm settle && \
-            for lv in data data2; do mkfs.ext4 -q /dev/\(vg)/$lv; done && mkdir -p /tmp/\(vg)-a /tmp/\(vg)-b && \
+            for lv in data data2; do mkfs.ext4 -q /dev/\(vg)/$lv; done && udevadm settle && mkdir -p /tmp/\(vg)-a /tmp/\(vg)-b && \
             mount /dev/\(vg)/data /tmp/\(vg)-a && mount /dev/\(vg)/data2 /tmp/\(vg)-b && \
             echo a > /tmp/\(vg)-a/f && echo b > /tmp/\(vg)-b/f
             """)

@@ -124,6 +124,48 @@ struct RebuildTests {
         #expect(try Self.listing(fixture.cli) == before)
     }
 
+    /// `activate` writes a manifest for a pool whose manifest device holds
+    /// none (a pool made before dmsnap kept manifests, here both slots wiped),
+    /// and leaves an intact one as it is: judged by the slots' checksums.
+    @Test(.enabled(if: Rig.enabled))
+    func activateWritesAManifestWhereNoneIsAndLeavesAnIntactOneAlone() throws {
+        let fixture = try Fixture()
+        defer { fixture.close() }
+        let disk = try fixture.newDisk()
+        _ = try fixture.newSnapshot(disk)
+        let device = "/dev/mapper/dmsnap-manifest-\(fixture.poolName)"
+        let written = try Self.slotGenerations(device)
+        #expect(written[0] != nil && written[1] != nil, "each change wrote the other slot: \(written)")
+
+        _ = try fixture.cli.succeed(["activate"])
+        #expect(try Self.slotGenerations(device) == written, "an intact manifest is not written again")
+
+        for slot in 0..<2 {
+            try Rig.shell("dd if=/dev/zero of=\(device) bs=4096 count=1 seek=\(slot * 1024) oflag=direct status=none")
+        }
+        #expect(try Self.slotGenerations(device) == [nil, nil])
+        let before = try Self.listing(fixture.cli)
+        _ = try fixture.cli.succeed(["activate"])
+        #expect(try Self.slotGenerations(device) == [1, nil], "a first manifest, in the first slot")
+        try Self.loseCatalog(fixture)
+        let output = try fixture.cli.succeed(["recover", "--rebuild"])
+        #expect(output.contains("from 1 native pool(s): 1 disk(s), 1 snapshot(s)"), "\(output)")
+        #expect(try Self.listing(fixture.cli) == before, "the manifest activate wrote holds the pool's records")
+    }
+
+    /// The generation in each slot's header of a manifest device, nil where a
+    /// slot does not start with the manifest magic.
+    static func slotGenerations(_ device: String) throws -> [UInt64?] {
+        let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: device))
+        defer { try? handle.close() }
+        return try [0, 4 << 20].map { (offset: UInt64) -> UInt64? in
+            try handle.seek(toOffset: offset)
+            let header = [UInt8](try handle.read(upToCount: 32) ?? Data())
+            guard header.count == 32, header.starts(with: Array("DMSNAPMF".utf8)) else { return nil }
+            return header[16..<24].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        }
+    }
+
     /// Two state directories on one host (as the suites themselves run): a
     /// rebuild in one leaves the other's pools alone and names them and their
     /// catalog; a `--pool` that names no pool is refused and changes nothing.

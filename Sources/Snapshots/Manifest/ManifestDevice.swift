@@ -55,9 +55,12 @@ struct ManifestDevice {
         }
     }
 
-    /// The newest manifest on the device, or nil when neither slot holds a usable one.
-    func newest() throws -> PoolManifest? {
-        ManifestSlot.newest(try read())?.manifest
+    /// Whether a slot holds an intact manifest, by its checksum alone: no
+    /// record is parsed, so a pool of thousands of snapshots costs a CRC.
+    func holdsManifest() throws -> Bool {
+        try withFile(writable: false, activating: false, "check") { file in
+            ManifestSlot.newest(try Self.checkedSlots(of: file)) != nil
+        }
     }
 
     /// Writes the manifest of `records` with the next generation into the slot that does not
@@ -67,11 +70,7 @@ struct ManifestDevice {
     /// checksums tell which is intact, without parsing their records.
     func write(_ records: some ManifestRecords) throws {
         try withFile(writable: true, activating: true, "write") { file in
-            let slots = try (0..<2).map { (index: Int) throws(DirectFileError) in
-                try ManifestSlot.check(capacity: Self.slotCapacity, chunk: Self.chunk) { (offset, count) throws(DirectFileError) in
-                    try file.read(count: count, at: index * Self.slotCapacity + offset)
-                }
-            }
+            let slots = try Self.checkedSlots(of: file)
             let newest = ManifestSlot.newest(slots)
             if newest == nil, slots.contains(.foreign) {
                 throw SnapshotsError(.kernel, """
@@ -86,6 +85,14 @@ struct ManifestDevice {
                 try file.write(image.bytes(in: offset..<min(offset + Self.chunk, image.count)), at: slot + offset)
             }
             try file.sync()
+        }
+    }
+
+    private static func checkedSlots(of file: DirectFile) throws(DirectFileError) -> [ManifestSlot.Checked] {
+        try (0..<2).map { (index: Int) throws(DirectFileError) in
+            try ManifestSlot.check(capacity: slotCapacity, chunk: chunk) { (offset, count) throws(DirectFileError) in
+                try file.read(count: count, at: index * slotCapacity + offset)
+            }
         }
     }
 

@@ -34,7 +34,7 @@ extension SnapshotService {
         for pool in try catalog.read({ db in try PoolRecord.fetchAll(db) }) {
             let device = ManifestDevice(pool: nativePool(pool))
             try device.activate(creating: true)
-            if try device.newest() == nil {
+            if try !device.holdsManifest() {
                 try catalog.write { db in try self.writeManifest(db, poolName: pool.name) }
             }
         }
