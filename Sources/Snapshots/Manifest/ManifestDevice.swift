@@ -63,11 +63,11 @@ struct ManifestDevice {
         }
     }
 
-    /// Writes the manifest of `records` with the next generation into the slot that does not
-    /// hold the newest one, and returns once it is durable. The slots are read
-    /// first, so the generation and the slot come from the device itself and
-    /// never from a catalog that may have been restored from a backup; their
-    /// checksums tell which is intact, without parsing their records.
+    /// Writes the manifest of `records` with the next generation into the slot
+    /// that does not hold the newest one, and returns once it is durable. The
+    /// slots are read first, so the generation and the slot come from the
+    /// device itself and never from a catalog that may have been restored from
+    /// a backup; their checksums tell which is intact, without parsing their records.
     func write(_ records: some ManifestRecords) throws {
         try withFile(writable: true, activating: true, "write") { file in
             let slots = try Self.checkedSlots(of: file)

@@ -56,13 +56,13 @@ enum ManifestSlot {
     }
 
     static func image(_ records: some ManifestRecords, generation: UInt64, capacity: Int) throws -> Image {
-        let manifest = try records.encodedJSON()
-        let payload = manifest.json
+        let encoded = try records.encodedJSON()
+        let payload = encoded.json
         let length = headerSize + payload.count
         guard length <= capacity, let payloadLength = UInt32(exactly: payload.count) else {
             throw SnapshotsError(.insufficientSpace, """
                 the manifest of pool \(records.pool.name) needs \(length) bytes, more than its slot's \(capacity); \
-                it has \(manifest.disks) disks and \(manifest.snapshots) snapshots
+                it has \(encoded.disks) disks and \(encoded.snapshots) snapshots
                 """)
         }
         var header = magic
