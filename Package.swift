@@ -46,6 +46,6 @@ let package = Package(
             dependencies: ["Snapshots", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         // Needs root and a kernel with device-mapper: run inside Scripts/vm.
-        .testTarget(name: "IntegrationTests", dependencies: ["DeviceMapper", "LVM", "Snapshots"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["DeviceMapper", "LVM", "Snapshots", "TestSupport"]),
     ]
 )

@@ -10,17 +10,19 @@ import Testing
 @Suite(.serialized)
 struct SnapshotGroupTests {
     /// Appends 64-byte records `SEQUENCE PAYLOAD CRC32\n` (10 + 1 + 43, then
-    /// 1 + 8 + 1 bytes), one write each, about 200 KB/s, until killed.
+    /// 1 + 8 + 1 bytes), one write each, about 200 KB/s (a pause of 20 ms
+    /// every 64 records; the second argument sets another), until killed.
     static let writer = """
         import sys, zlib, os, time
         f = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+        pause = float(sys.argv[2]) if len(sys.argv) > 2 else 0.02
         i = 0
         while True:
             body = b"%010d %s" % (i, (b"%x" % (i * 2654435761 % 2**32)).rjust(43, b"."))
             os.write(f, body + b" %08x\\n" % zlib.crc32(body))
             i += 1
             # About 200 KB/s: enough to be mid-write at every group, not enough to fill the array.
-            if i % 64 == 0: time.sleep(0.02)
+            if i % 64 == 0: time.sleep(pause)
         """
 
     /// Exits 0 when the file is a gap-free prefix of whole, intact records.
