@@ -122,7 +122,9 @@ struct CLI {
 /// catalog's thin id, the pool holds exactly the catalog's thin ids, nothing is
 /// suspended, and no intent is left.
 enum Agreement {
-    static func check(stateDirectory: String, poolName: String) throws {
+    /// `poolDevice` when another state directory has a live pool of the same name.
+    static func check(stateDirectory: String, poolName: String, poolDevice: String? = nil) throws {
+        let poolDevice = try poolDevice ?? PoolDevice.name(poolName)
         let service = try SnapshotService(stateDirectory: stateDirectory, lvmScope: .only([]))
         let deviceMapper = DeviceMapper()
         let disks = try service.describeDisks().filter { $0.record.poolName == poolName }
@@ -133,11 +135,11 @@ enum Agreement {
                     "disk \(disk.record.id) maps thin id \(disk.record.thinId)")
         }
         // Only this pool's devices: tests running beside this one may be mid-snapshot.
-        for name in [try PoolDevice.name(poolName)] + disks.map({ "dmsnap-\($0.record.id)" }) {
+        for name in [poolDevice] + disks.map({ "dmsnap-\($0.record.id)" }) {
             #expect(try deviceMapper.info(name)?.isSuspended == false, "\(name) is not left suspended")
         }
         let expected = Set(disks.map(\.record.thinId) + snapshots.map(\.thinId))
-        #expect(try thinIds(pool: try PoolDevice.name(poolName)) == expected, "no orphan thin device and no record without one")
+        #expect(try thinIds(pool: poolDevice) == expected, "no orphan thin device and no record without one")
         #expect(try service.recover().finished.isEmpty, "nothing left to recover")
     }
 
