@@ -21,11 +21,13 @@ struct PoolLifecycleTests {
     }
 
     /// What a reboot takes: every device of the pool, and its loop devices.
-    static func reboot(_ cli: CLI, pool: String, disks: [String]) throws {
+    /// `device`: the pool's, when another state directory has one of the same name.
+    static func reboot(_ cli: CLI, pool: String, disks: [String], device: String? = nil) throws {
         let deviceMapper = DeviceMapper()
         for disk in disks { try deviceMapper.remove("dmsnap-\(disk)") }
-        try deviceMapper.remove(try PoolDevice.manifest(pool))
-        try deviceMapper.remove(try PoolDevice.name(pool))
+        let device = try device ?? PoolDevice.name(pool)
+        try deviceMapper.remove(device.replacingOccurrences(of: "dmsnap-pool-", with: "dmsnap-manifest-"))
+        try deviceMapper.remove(device)
         for file in files(cli, pool) { try Rig.shell("losetup -j \(file) | cut -d: -f1 | xargs -r losetup -d") }
     }
 
@@ -95,7 +97,7 @@ struct PoolLifecycleTests {
         // operation of A's left for recover (killed after its intent).
         let killed = try a.run(["disk", "create", "16M", "--pool", pool], environment: ["DMSNAP_CRASH_AT": "createDisk.afterIntent"])
         #expect(killed.killed)
-        try Self.reboot(a, pool: pool, disks: [diskA])
+        try Self.reboot(a, pool: pool, disks: [diskA], device: poolA)
         try Rig.shell("dmsetup create \(poolA) --uuid DMSNAP-POOLID-planted-\(pool) --table '0 2048 zero'")
         defer { _ = try? Rig.shell("dmsetup remove \(poolA)") }
         for command in [["recover"], ["activate"]] {
