@@ -24,12 +24,10 @@ extension SnapshotService {
     func activateLocked() throws -> ActivationReport {
         var report = ActivationReport()
         // Before any pool is attached: a deletion a kill interrupted would
-        // otherwise look for the files it already removed.
-        let poolLifecycles = [IntentOperation.createPool.rawValue, IntentOperation.deletePool.rawValue]
-        if try catalog.read({ db in try IntentRecord.filter(poolLifecycles.contains(Column("operation"))).fetchCount(db) }) > 0 {
-            try recoverLocked()
-        }
-        _ = try finishAbandonedPoolDeletions()
+        // otherwise look for the files it already removed. The other
+        // operations wait until the pools are up (their loop devices change
+        // across reboots).
+        _ = try recoverPoolLifecycles()
         var failedPools = Set<String>()
         for pool in try catalog.read({ db in try PoolRecord.fetchAll(db) }) {
             do {

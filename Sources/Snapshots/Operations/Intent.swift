@@ -12,6 +12,7 @@ enum IntentOperation: String, Codable {
     case createPool, deletePool
 
     var isLVM: Bool { rawValue.hasPrefix("lvm") }
+    var isPoolLifecycle: Bool { self == .createPool || self == .deletePool }
 
     /// Operations that make a new thin device before their commit point, and
     /// are undone (the device deleted) when a crash stops them short of it.

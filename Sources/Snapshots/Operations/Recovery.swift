@@ -37,7 +37,7 @@ extension SnapshotService {
             }
             let payload = try JSONDecoder().decode(IntentPayload.self, from: intent.payload)
             let label = "\(operation.rawValue) \(payload.id)"
-            if operation == .createPool || operation == .deletePool {
+            if operation.isPoolLifecycle {
                 try recoverPoolLifecycle(intent, operation: operation, payload: payload, into: &report)
                 continue
             }
@@ -78,6 +78,19 @@ extension SnapshotService {
         }
         report.finished += try finishAbandonedPoolDeletions()
         try settleInterruptedGroups()
+        return report
+    }
+
+    /// Settles the pool creations and deletions a crash interrupted, and
+    /// nothing else: `activate` runs it before attaching any pool's files.
+    func recoverPoolLifecycles() throws -> RecoveryReport {
+        var report = RecoveryReport()
+        let operations = [IntentOperation.createPool.rawValue, IntentOperation.deletePool.rawValue]
+        for intent in try catalog.read({ db in try IntentRecord.filter(operations.contains(Column("operation"))).order(Column("id")).fetchAll(db) }) {
+            let payload = try JSONDecoder().decode(IntentPayload.self, from: intent.payload)
+            try recoverPoolLifecycle(intent, operation: IntentOperation(rawValue: intent.operation)!, payload: payload, into: &report)
+        }
+        report.finished += try finishAbandonedPoolDeletions()
         return report
     }
 
