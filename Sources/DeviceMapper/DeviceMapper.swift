@@ -144,6 +144,16 @@ public struct DeviceMapper: Sendable {
         }
     }
 
+    /// Renames the device (`dmsetup rename`); its UUID, table and users stay.
+    public func rename(_ name: String, to newName: String) throws(DeviceMapperError) {
+        try DeviceName.validate(name, .rename)
+        try DeviceName.validate(newName, .rename)
+        try perform(.rename, .rename, device: name) { task throws(DeviceMapperError) in
+            try task.setNewName(newName)
+            try task.run(udev: udev)
+        }
+    }
+
     /// Sends a target message (`dmsetup message NAME SECTOR MESSAGE`) and returns the target's reply, if any.
     @discardableResult
     public func message(_ name: String, sector: UInt64 = 0, _ message: String) throws(DeviceMapperError) -> String? {

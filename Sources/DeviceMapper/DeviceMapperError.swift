@@ -3,7 +3,7 @@
 public struct DeviceMapperError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The device-mapper operation that failed, spelled as `dmsetup` spells it.
     public enum Operation: String, Sendable {
-        case version, list, info, create, load, suspend, resume, remove
+        case version, list, info, create, load, suspend, resume, remove, rename
         case message, status, table, deps
         case udevWait = "udev wait"
     }

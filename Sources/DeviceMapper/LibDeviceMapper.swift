@@ -43,13 +43,14 @@ func withLibDeviceMapper<T>(udevSync: Bool, _ body: () throws -> T) rethrows -> 
 
 /// The dm_task types dmsnap uses.
 enum TaskType {
-    case create, reload, remove, suspend, resume, info, deps, status, table, list, version, message
+    case create, reload, remove, rename, suspend, resume, info, deps, status, table, list, version, message
 
     var rawValue: Int32 {
         switch self {
         case .create: Int32(DM_DEVICE_CREATE)
         case .reload: Int32(DM_DEVICE_RELOAD)
         case .remove: Int32(DM_DEVICE_REMOVE)
+        case .rename: Int32(DM_DEVICE_RENAME)
         case .suspend: Int32(DM_DEVICE_SUSPEND)
         case .resume: Int32(DM_DEVICE_RESUME)
         case .info: Int32(DM_DEVICE_INFO)
@@ -96,6 +97,11 @@ final class DMTask {
     func setMessage(_ message: String, sector: UInt64) throws(DeviceMapperError) {
         try check(dm_task_set_message(handle, message), "dm_task_set_message")
         try check(dm_task_set_sector(handle, sector), "dm_task_set_sector")
+    }
+
+    /// The corresponding C function is `dm_task_set_newname`.
+    func setNewName(_ name: String) throws(DeviceMapperError) {
+        try check(dm_task_set_newname(handle, name), "dm_task_set_newname")
     }
 
     func setReadOnly() throws(DeviceMapperError) { try check(dm_task_set_ro(handle), "dm_task_set_ro") }

@@ -8,6 +8,10 @@ struct ActivateCommand: ParsableCommand {
         discussion: """
             Safe to run at any time: what is already active is left alone. The
             systemd unit dmsnap-activate.service in the repository runs it at boot.
+            A pool or disk that cannot be brought up (its files gone, a device of
+            its name that is not its own) does not keep the others down: everything
+            else is activated, and the command then names what it could not, and why,
+            and exits 1.
             """
     )
 
@@ -15,8 +19,15 @@ struct ActivateCommand: ParsableCommand {
 
     func run() throws {
         try Everyday.run(json: false) {
-            let activated = try global.service().activate()
-            print(activated.isEmpty ? "Everything was already active." : "Activated \(activated.joined(separator: ", ")).")
+            let report = try global.service().activate()
+            if !report.activated.isEmpty {
+                print("Activated \(report.activated.joined(separator: ", ")).")
+            } else if report.problems.isEmpty {
+                print("Everything was already active.")
+            }
+            if !report.problems.isEmpty {
+                throw SnapshotsError(.kernel, "could not activate everything:\n" + report.problems.map { "  " + $0 }.joined(separator: "\n"))
+            }
         }
     }
 }

@@ -125,7 +125,7 @@ struct PoolCommand: ParsableCommand {
                 if json {
                     print(try JSONOutput.encode(row))
                 } else {
-                    let pairs = [("Pool", row.name), ("Data device", row.dataDevice), ("Metadata device", row.metadataDevice),
+                    let pairs = [("Pool", row.name), ("Identity", row.poolId), ("Device", "/dev/mapper/\(row.device)"), ("Data device", row.dataDevice), ("Metadata device", row.metadataDevice),
                                  ("Size", row.size), ("Data used", row.dataPercent + "%"), ("Metadata used", row.metadataPercent + "%"),
                                  ("Transaction id", row.transactionId), ("Mode", row.mode),
                                  ("Disks", String(row.disks)), ("Snapshots", String(row.snapshots))]
@@ -159,9 +159,13 @@ struct PoolCommand: ParsableCommand {
 struct PoolRow: Encodable {
     var name, dataDevice, metadataDevice, size, dataPercent, metadataPercent, transactionId, mode: String
     var disks, snapshots: Int
+    /// The pool's identity, and the device-mapper device that carries it.
+    var poolId, device: String
 
     init(_ report: PoolReport) {
         name = report.record.name
+        poolId = report.record.poolId
+        device = report.record.kernelName
         dataDevice = report.record.dataFile.map { "\(report.record.dataDevice) (\($0))" } ?? report.record.dataDevice
         metadataDevice = report.record.metadataFile.map { "\(report.record.metadataDevice) (\($0))" } ?? report.record.metadataDevice
         size = ByteSize.format(report.record.dataSectors * 512)

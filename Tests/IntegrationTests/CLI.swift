@@ -122,7 +122,9 @@ struct CLI {
 /// catalog's thin id, the pool holds exactly the catalog's thin ids, nothing is
 /// suspended, and no intent is left.
 enum Agreement {
-    static func check(stateDirectory: String, poolName: String) throws {
+    /// `poolDevice` when another state directory has a live pool of the same name.
+    static func check(stateDirectory: String, poolName: String, poolDevice: String? = nil) throws {
+        let poolDevice = try poolDevice ?? PoolDevice.name(poolName)
         let service = try SnapshotService(stateDirectory: stateDirectory, lvmScope: .only([]))
         let deviceMapper = DeviceMapper()
         let disks = try service.describeDisks().filter { $0.record.poolName == poolName }
@@ -133,11 +135,11 @@ enum Agreement {
                     "disk \(disk.record.id) maps thin id \(disk.record.thinId)")
         }
         // Only this pool's devices: tests running beside this one may be mid-snapshot.
-        for name in ["dmsnap-pool-\(poolName)"] + disks.map({ "dmsnap-\($0.record.id)" }) {
+        for name in [poolDevice] + disks.map({ "dmsnap-\($0.record.id)" }) {
             #expect(try deviceMapper.info(name)?.isSuspended == false, "\(name) is not left suspended")
         }
         let expected = Set(disks.map(\.record.thinId) + snapshots.map(\.thinId))
-        #expect(try thinIds(pool: "dmsnap-pool-\(poolName)") == expected, "no orphan thin device and no record without one")
+        #expect(try thinIds(pool: poolDevice) == expected, "no orphan thin device and no record without one")
         #expect(try service.recover().finished.isEmpty, "nothing left to recover")
     }
 
@@ -157,5 +159,31 @@ enum Agreement {
         defer { try? deviceMapper.send(.releaseMetadataSnapshot, toPool: pool) }
         let output = try Rig.shell("thin_ls --metadata-snap --no-headers -o DEV /dev/block/\(metadata)")
         return Set(output.split(whereSeparator: \.isWhitespace).compactMap { UInt32($0) })
+    }
+}
+
+/// A pool's device-mapper names carry its identity (`dmsnap-pool-NAME-ID`,
+/// `dmsnap-manifest-NAME-ID`); the tests find them by the pool's name, which
+/// each test makes unique.
+enum PoolDevice {
+    static func all(_ poolName: String, kind: String = "pool") throws -> [String] {
+        let prefix = "dmsnap-\(kind)-\(poolName)-"
+        return try DeviceMapper().list().map(\.name).filter { name in
+            name.hasPrefix(prefix) && name.dropFirst(prefix.count).count == 20
+                && name.dropFirst(prefix.count).allSatisfy { $0.isLowercase || $0.isNumber }
+        }
+    }
+
+    /// The one live pool device of that name.
+    static func name(_ poolName: String) throws -> String {
+        let found = try all(poolName)
+        guard found.count == 1 else { throw RigError("pool \(poolName) has \(found.count) live devices: \(found)") }
+        return found[0]
+    }
+
+    static func manifest(_ poolName: String) throws -> String {
+        let found = try all(poolName, kind: "manifest")
+        guard found.count == 1 else { throw RigError("pool \(poolName) has \(found.count) live manifest devices: \(found)") }
+        return found[0]
     }
 }

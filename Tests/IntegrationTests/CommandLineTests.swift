@@ -34,11 +34,11 @@ struct CommandLineTests {
             let withoutRequestIds = { (text: String) in
                 text.replacingOccurrences(of: #""RequestId" ?: ?"[^"]*""#, with: "", options: .regularExpression)
             }
-            let thinIds = try Agreement.thinIds(pool: "dmsnap-pool-\(poolName)").sorted()
+            let thinIds = try Agreement.thinIds(pool: try PoolDevice.name(poolName)).sorted()
             return try withoutRequestIds(cli.succeed(["DescribeDisks"]))
                 + withoutRequestIds(cli.succeed(["DescribeSnapshots", "--PageSize", "100"]))
                 // Not the use percentages: reserving a metadata snapshot for thin_ls moves them.
-                + "\(try DeviceMapper().thinPoolStatus("dmsnap-pool-\(poolName)").details?.transactionID ?? 0) \(thinIds)"
+                + "\(try DeviceMapper().thinPoolStatus(try PoolDevice.name(poolName)).details?.transactionID ?? 0) \(thinIds)"
         }
 
         func close() {
@@ -209,7 +209,7 @@ struct CommandLineTests {
         try Rig.shell("umount \(mountPoint)")
         let unforced = try cli.run(["pool", "create", "p", "--data", loop.path, "--metadata", metadata.path])
         #expect(unforced.status != 0 && unforced.errors.contains("ext4"), "a filesystem signature needs --force: \(unforced.errors)")
-        #expect(try DeviceMapper().info("dmsnap-pool-p") == nil)
+        #expect(try PoolDevice.all("p").isEmpty)
     }
 
     /// A disk whose partition is mounted is refused, naming the partition,
@@ -241,14 +241,14 @@ struct CommandLineTests {
         #expect(table.status != 0 && table.errors.contains("partition table") && table.errors.contains("--force"), "\(table.errors)")
         let physicalVolume = try cli.run(["pool", "create", "sig", "--data", metadata.path, "--metadata", data.path])
         #expect(physicalVolume.status != 0 && physicalVolume.errors.contains("LVM2_member"), "\(physicalVolume.errors)")
-        #expect(try DeviceMapper().info("dmsnap-pool-sig") == nil, "nothing was made")
+        #expect(try PoolDevice.all("sig").isEmpty, "nothing was made")
         _ = try cli.succeed(create + ["--force", "--low-water-mark", "10"])
         let pools = try JSONSerialization.jsonObject(with: Data(try cli.succeed(["pool", "list", "--json"]).utf8)) as? [[String: Any]]
         let pool = try #require(pools?.first { $0["name"] as? String == "sig" }, "\(pools ?? [])")
         #expect(pool["dataDevice"] as? String == data.path && pool["metadataDevice"] as? String == metadata.path)
         #expect(pool["mode"] as? String == "rw" && pool["transactionId"] as? String == "0" && pool["disks"] as? Int == 0)
         // metadata data block-size low-water-mark [features]
-        let parameters = try DeviceMapper().table("dmsnap-pool-sig").first?.parameters.split(separator: " ") ?? []
+        let parameters = try DeviceMapper().table(try PoolDevice.name("sig")).first?.parameters.split(separator: " ") ?? []
         #expect(parameters.count > 3 && parameters[3] == "10", "the low water mark reaches the table: \(parameters)")
         let low = try cli.run(["pool", "create", "low", "--file-backed", "64M", "--low-water-mark", "1024"])
         #expect(low.status != 0 && low.errors.contains("low water mark"), "64 MiB holds 1,024 blocks: \(low.errors)")

@@ -17,7 +17,7 @@ struct FaultTests {
         let data: LoopDevice, metadata: LoopDevice
         let service: SnapshotService
         let cli: CLI
-        var poolDevice: String { "dmsnap-pool-\(poolName)" }
+        var poolDevice: String { (try? PoolDevice.name(poolName)) ?? "dmsnap-pool-\(poolName)-unknown" }
 
         /// `zeroDataGiB` puts the data on a zero target of that size instead
         /// (writes vanish, reads are zeros: room for many blocks in no memory);
@@ -67,7 +67,7 @@ struct FaultTests {
             for disk in (try? service.describeDisks()) ?? [] {
                 _ = try? Rig.shell("dmsetup remove --retry dmsnap-\(disk.record.id) 2>/dev/null; true")
             }
-            _ = try? Rig.shell("dmsetup remove --retry dmsnap-manifest-\(poolName) 2>/dev/null; true")
+            _ = try? Rig.shell("dmsetup remove --retry \((try? PoolDevice.manifest(poolName)) ?? "none") 2>/dev/null; true")
             _ = try? Rig.shell("dmsetup remove --retry \(poolDevice); dmsetup remove --retry \(dataName); dmsetup remove --retry \(metadataName)")
             data.detach()
             metadata.detach()

@@ -61,8 +61,8 @@ struct RebuildTests {
                 try deviceMapper.remove(name)
             }
         }
-        try deviceMapper.remove("dmsnap-manifest-\(fixture.poolName)")
-        try deviceMapper.remove("dmsnap-pool-\(fixture.poolName)")
+        try deviceMapper.remove(try PoolDevice.manifest(fixture.poolName))
+        try deviceMapper.remove(try PoolDevice.name(fixture.poolName))
         for file in ["data", "metadata"] {
             try Rig.shell("losetup -j \(fixture.stateDirectory)/pools/\(fixture.poolName)/\(file).img | cut -d: -f1 | xargs -r losetup -d")
         }
@@ -133,7 +133,7 @@ struct RebuildTests {
         defer { fixture.close() }
         let disk = try fixture.newDisk()
         _ = try fixture.newSnapshot(disk)
-        let device = "/dev/mapper/dmsnap-manifest-\(fixture.poolName)"
+        let device = "/dev/mapper/\(try PoolDevice.manifest(fixture.poolName))"
         let written = try Self.slotGenerations(device)
         #expect(written[0] != nil && written[1] != nil, "each change wrote the other slot: \(written)")
 
@@ -239,6 +239,6 @@ struct RebuildTests {
     }
 
     private func poolNumber(_ fixture: Fixture) throws -> String {
-        try #require(try DeviceMapper().info("dmsnap-pool-\(fixture.poolName)")).number.description
+        try #require(try DeviceMapper().info(try PoolDevice.name(fixture.poolName))).number.description
     }
 }

@@ -246,7 +246,7 @@ struct SnapshotGroupTests {
         let volume = try Volume(disks: 2)
         defer { volume.close() }
         try volume.startWriter()
-        let thinIdsBefore = try Agreement.thinIds(pool: "dmsnap-pool-\(volume.poolName)")
+        let thinIdsBefore = try Agreement.thinIds(pool: try PoolDevice.name(volume.poolName))
         let cli = CLI(stateDirectory: volume.stateDirectory)
         var arguments = ["CreateSnapshotGroup", "--FreezeTimeout", "5"]
         for (index, disk) in volume.disks.enumerated() { arguments += ["--DiskId.\(index + 1)", disk.id] }
@@ -265,7 +265,7 @@ struct SnapshotGroupTests {
         #expect(recovered.status == 0, "\(recovered.errors)")
         let groups = try volume.service.describeSnapshotGroups()
         #expect(groups.count == 1 && groups.first?.group.status == .failed && groups.first?.snapshots.isEmpty == true)
-        #expect(try Agreement.thinIds(pool: "dmsnap-pool-\(volume.poolName)") == thinIdsBefore, "no thin device left behind")
+        #expect(try Agreement.thinIds(pool: try PoolDevice.name(volume.poolName)) == thinIdsBefore, "no thin device left behind")
         #expect(HoldJournalFiles.current().isEmpty, "no journal left in /run/dmsnap")
     }
 
@@ -369,7 +369,7 @@ struct SnapshotGroupTests {
         let paths = disks.map { "/dev/mapper/dmsnap-\($0.id)" }
         // Blocks allocated now, so that the writes below need no new mapping.
         for path in paths { try Rig.shell("dd if=/dev/zero of=\(path) bs=64k count=16 oflag=direct status=none") }
-        let thinIdsBefore = try Agreement.thinIds(pool: "dmsnap-pool-\(poolName)")
+        let thinIdsBefore = try Agreement.thinIds(pool: try PoolDevice.name(poolName))
         try delayWrites(by: 6000)
         try Rig.shell("touch \(running)")
         for path in paths {
@@ -398,7 +398,7 @@ struct SnapshotGroupTests {
         _ = try? Rig.shell("rm -f \(running)")
         try delayWrites(by: 0)
         for writer in writers { writer.waitUntilExit() }
-        #expect(try Agreement.thinIds(pool: "dmsnap-pool-\(poolName)") == thinIdsBefore, "no thin device left behind")
+        #expect(try Agreement.thinIds(pool: try PoolDevice.name(poolName)) == thinIdsBefore, "no thin device left behind")
     }
 }
 

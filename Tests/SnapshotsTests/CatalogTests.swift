@@ -37,14 +37,57 @@ struct CatalogTests {
         #expect(try catalog.write { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") } == 2, "FULL where it matters: on the writer")
     }
 
-    @Test func aCatalogOrDirectoryLeftOpenToOthersIsMadePrivateAgain() throws {
+    /// Issue 16, item 9: a state directory others can write is refused, saying
+    /// why, and its mode is left as it was (dmsnap used to chmod it 0700
+    /// silently); one others can only read is used as it is. The catalog file,
+    /// dmsnap's own, is made private again.
+    @Test(arguments: [0o777, 0o775, 0o1777])
+    func aStateDirectoryOthersCanWriteIsRefusedAndLeftAsItWas(mode: Int) throws {
         let catalog = try Catalog(stateDirectory: directory)
         defer { try? FileManager.default.removeItem(atPath: directory) }
+        chmod(directory, mode_t(mode))
+        let error = try #require(throws: StateDirectoryError.self) { try Catalog(stateDirectory: directory) }
+        #expect(error.description.contains(directory) && error.description.contains("writable by")
+                && error.description.contains("chmod go-w"), "\(error)")
+        #expect((try FileManager.default.attributesOfItem(atPath: directory)[.posixPermissions] as? Int) == mode)
         chmod(directory, 0o755)
         chmod(catalog.path, 0o644)
         _ = try Catalog(stateDirectory: directory)
-        #expect((try FileManager.default.attributesOfItem(atPath: directory)[.posixPermissions] as? Int) == 0o700)
+        #expect((try FileManager.default.attributesOfItem(atPath: directory)[.posixPermissions] as? Int) == 0o755)
         #expect((try FileManager.default.attributesOfItem(atPath: catalog.path)[.posixPermissions] as? Int) == 0o600)
+    }
+
+    /// Issue 16, item 1: a catalog of the dmsnap before pool identities gives
+    /// each of its pools one of its own when it is opened, and a manifest of
+    /// that dmsnap (no poolId member) still reads.
+    @Test func poolsMadeBeforeIdentitiesGetOneEachAndOldManifestsStillRead() throws {
+        try StateDirectory.prepare(directory)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let queue = try DatabaseQueue(path: directory + "/catalog.sqlite")
+        try Catalog.migrator.migrate(queue, upTo: "v3-groups")
+        try queue.write { db in
+            for name in ["a", "b"] {
+                try db.execute(sql: """
+                    INSERT INTO pool (name, dataDevice, metadataDevice, blockSizeSectors, lowWaterMarkBlocks, dataSectors,
+                                      transactionId, nextThinId, createdAt) VALUES (?, '/dev/loop0', '/dev/loop1', 128, 16, 2048, 3, 4, '2026-01-01 00:00:00.000')
+                    """, arguments: [name])
+            }
+        }
+        try queue.close()
+        let catalog = try Catalog(stateDirectory: directory)
+        let pools = try catalog.read { db in try PoolRecord.order(Column("name")).fetchAll(db) }
+        #expect(pools.count == 2 && pools.allSatisfy { PoolRecord.isPoolId($0.poolId) }, "\(pools.map(\.poolId))")
+        #expect(pools[0].poolId != pools[1].poolId)
+
+        var old = try JSONSerialization.jsonObject(with: JSONEncoder().encode(PoolManifest(pool: pools[0], disks: [], snapshots: [], groups: []))) as! [String: Any]
+        var oldPool = old["pool"] as! [String: Any]
+        oldPool["poolId"] = nil
+        old["pool"] = oldPool
+        let decoded = try JSONDecoder().decode(PoolManifest.self, from: JSONSerialization.data(withJSONObject: old))
+        #expect(decoded.pool.poolId == "" && decoded.pool.name == "a")
+        #expect(KernelNames.pool(decoded.pool) == "dmsnap-pool-a", "a pool without an identity has its old names")
+        #expect(KernelNames.pool(pools[0]) == "dmsnap-pool-a-\(pools[0].poolId)")
+        #expect(KernelNames.parsePoolUUID(KernelNames.poolUUID(pools[1]))! == (pools[1].poolId, "b"))
     }
 
     @Test func theLockIsPrivate() throws {

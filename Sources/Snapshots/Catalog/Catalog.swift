@@ -191,6 +191,15 @@ public final class Catalog: Sendable {
                 table.column("diskIds", .text).notNull()
             }
         }
+        // Each pool gets its identity (`PoolRecord.poolId`); a pool made before
+        // gets one here, and its live devices, still named by the pool's name
+        // alone, are taken back under it (`NativePool.adoptLegacyDevices`).
+        migrator.registerMigration("v4-pool-identity") { db in
+            try db.alter(table: "pool") { table in table.add(column: "poolId", .text).notNull().defaults(to: "") }
+            for name in try String.fetchAll(db, sql: "SELECT name FROM pool") {
+                try db.execute(sql: "UPDATE pool SET poolId = ? WHERE name = ?", arguments: [PoolRecord.newPoolId(), name])
+            }
+        }
         return migrator
     }
 }

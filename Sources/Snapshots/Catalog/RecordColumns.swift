@@ -22,9 +22,11 @@ extension PoolRecord {
         transactionId = try row.decode(forColumn: "transactionId")
         nextThinId = try row.decode(forColumn: "nextThinId")
         createdAt = try CatalogColumn.date(row, "createdAt", of: Self.self)
+        poolId = try row.decode(forColumn: "poolId")
     }
 
     public func encode(to container: inout PersistenceContainer) {
+        container["poolId"] = poolId
         container["name"] = name
         container["dataDevice"] = dataDevice
         container["metadataDevice"] = metadataDevice

@@ -36,6 +36,50 @@ public struct PoolRecord: Codable, Sendable, Equatable, FetchableRecord, Persist
     /// The next unused 24-bit thin device id.
     public var nextThinId: UInt32
     public var createdAt: Date
+    /// The pool's identity: 20 random characters of `[a-z0-9]`, made by `pool
+    /// create` (or by the catalog's migration for a pool made before), and
+    /// carried by its device-mapper names and UUIDs (`KernelNames`) and its
+    /// manifest. Two state directories may each have a pool of one name; their
+    /// identities tell them apart. "" stands for none (a manifest written
+    /// before identities, or a pool found live with its old names, see
+    /// `KernelNames`); `pool create` always draws one.
+    public var poolId: String = ""
+
+    static let poolIdLength = ResourceID.bodyLength
+
+    static func newPoolId() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return ResourceID.generateBody(using: &generator)
+    }
+
+    static func isPoolId(_ text: String) -> Bool {
+        text.unicodeScalars.count == poolIdLength && text.unicodeScalars.allSatisfy(ResourceID.isBodyScalar)
+    }
+
+    /// The name of the pool's thin-pool device, as `dmsetup ls` shows it.
+    public var kernelName: String { KernelNames.pool(self) }
+    /// The name of the pool's manifest device.
+    public var manifestKernelName: String { KernelNames.manifest(self) }
+}
+
+extension PoolRecord {
+    /// As synthesized, except that `poolId` may be absent: manifests written
+    /// by dmsnap before pool identities have none.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        name = try container.decode(String.self, forKey: .name)
+        dataDevice = try container.decode(String.self, forKey: .dataDevice)
+        metadataDevice = try container.decode(String.self, forKey: .metadataDevice)
+        dataFile = try container.decodeIfPresent(String.self, forKey: .dataFile)
+        metadataFile = try container.decodeIfPresent(String.self, forKey: .metadataFile)
+        blockSizeSectors = try container.decode(UInt64.self, forKey: .blockSizeSectors)
+        lowWaterMarkBlocks = try container.decode(UInt64.self, forKey: .lowWaterMarkBlocks)
+        dataSectors = try container.decode(UInt64.self, forKey: .dataSectors)
+        transactionId = try container.decode(UInt64.self, forKey: .transactionId)
+        nextThinId = try container.decode(UInt32.self, forKey: .nextThinId)
+        createdAt = try container.decode(Date.self, forKey: .createdAt)
+        poolId = try container.decodeIfPresent(String.self, forKey: .poolId) ?? ""
+    }
 }
 
 /// A thin volume dmsnap exposes as a disk.

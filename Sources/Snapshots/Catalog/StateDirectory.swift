@@ -1,8 +1,11 @@
 import Foundation
 
-/// The state directory (default /var/lib/dmsnap): created 0700, and refused when
-/// it is a symlink or not owned by root, so nobody can point dmsnap's catalog
-/// or lock elsewhere.
+/// The state directory (default /var/lib/dmsnap): created 0700, and refused
+/// when it is a symlink, not owned by root, or writable by anyone else, or
+/// when a directory on its path is writable by anyone but root (other than
+/// sticky and root's own, as /tmp is), so nobody can point dmsnap's catalog,
+/// lock or pool files elsewhere, or plant links in it. dmsnap never changes
+/// the mode of a directory it did not make: a wrong one is refused, saying why.
 public enum StateDirectory {
     public static let defaultPath = "/var/lib/dmsnap"
 
@@ -17,22 +20,80 @@ public enum StateDirectory {
         guard path.hasPrefix("/") else {
             throw StateDirectoryError(path: path, reason: "it is not an absolute path")
         }
+        try requireSafeAncestors(of: path)
         let created = mkdir(path, 0o700) == 0
         if !created && errno != EEXIST {
             throw StateDirectoryError(path: path, reason: String(cString: strerror(errno)))
         }
-        var status = stat()
-        guard lstat(path, &status) == 0 else {
-            throw StateDirectoryError(path: path, reason: String(cString: strerror(errno)))
+        try requirePrivateDirectory(path) { StateDirectoryError(path: path, reason: $0) }
+        return created
+    }
+
+    /// Makes `path`, a directory inside the state directory, 0700; with
+    /// `existing`, one already there is used when it passes the same checks.
+    /// A link in its place is refused, never followed.
+    static func makePrivateDirectory(_ path: String, existing: Bool) throws {
+        if mkdir(path, 0o700) != 0 && !(existing && errno == EEXIST) {
+            throw StateDirectoryError(file: path, reason: String(cString: strerror(errno)))
         }
-        guard status.st_mode & S_IFMT == S_IFDIR else {
-            throw StateDirectoryError(path: path, reason: "it is a symlink or not a directory")
+        try requirePrivateDirectory(path) { StateDirectoryError(file: path, reason: $0) }
+    }
+
+    /// A directory (not a link to one), ours, and writable by nobody else.
+    static func requirePrivateDirectory(_ path: String, error: (String) -> StateDirectoryError) throws {
+        var status = stat()
+        guard lstat(path, &status) == 0 else { throw error(String(cString: strerror(errno))) }
+        switch status.st_mode & S_IFMT {
+        case S_IFDIR: break
+        case S_IFLNK:
+            let target = (try? FileManager.default.destinationOfSymbolicLink(atPath: path)).map { " to \($0)" } ?? ""
+            throw error("it is a symbolic link\(target); dmsnap never follows links in its state directory; if you did not put it there, find out who did, then remove it")
+        default: throw error("it is not a directory")
         }
         guard status.st_uid == geteuid() else {
-            throw StateDirectoryError(path: path, reason: "it is owned by uid \(status.st_uid), not by uid \(geteuid())")
+            throw error("it is owned by uid \(status.st_uid), not by uid \(geteuid())")
         }
-        if status.st_mode & 0o077 != 0 { chmod(path, 0o700) }
-        return created
+        guard status.st_mode & 0o022 == 0 else {
+            throw error("""
+                it is writable by \(status.st_mode & 0o002 != 0 ? "anyone" : "its group, gid \(status.st_gid),") \
+                (mode \(String(status.st_mode & 0o7777, radix: 8))), so another user could plant files or links in it; \
+                dmsnap does not change its mode itself: if it should be root's alone, `chmod go-w \(path)`
+                """)
+        }
+    }
+
+    /// Every directory above `path` must be root's (or this user's) and
+    /// writable by nobody else, unless it is sticky and root's (/tmp): there
+    /// others may add entries but not rename or remove root's.
+    private static func requireSafeAncestors(of path: String) throws {
+        let parent = (path as NSString).deletingLastPathComponent
+        guard let resolved = realpath(parent.isEmpty ? "/" : parent, nil) else {
+            throw StateDirectoryError(path: path, reason: "its parent \(parent): \(String(cString: strerror(errno)))")
+        }
+        var ancestor = String(cString: resolved)
+        free(resolved)
+        while true {
+            var status = stat()
+            guard lstat(ancestor, &status) == 0 else {
+                throw StateDirectoryError(path: path, reason: "\(ancestor) on its path: \(String(cString: strerror(errno)))")
+            }
+            let owner = status.st_uid, mode = status.st_mode & 0o7777
+            if owner != 0 && owner != geteuid() {
+                throw StateDirectoryError(path: path, reason: """
+                    the directory \(ancestor) on its path is owned by uid \(owner), who could replace what is in it; \
+                    use a state directory whose every parent is root's
+                    """)
+            }
+            if mode & 0o022 != 0 && !(mode & S_ISVTX != 0 && owner == 0) {
+                throw StateDirectoryError(path: path, reason: """
+                    the directory \(ancestor) on its path is writable by \(mode & 0o002 != 0 ? "anyone" : "its group, gid \(status.st_gid),") \
+                    (mode \(String(mode, radix: 8)), not sticky), so another user could rename it away and put their own in its \
+                    place; use a state directory whose every parent only root can write, or make \(ancestor) sticky
+                    """)
+            }
+            if ancestor == "/" { return }
+            ancestor = (ancestor as NSString).deletingLastPathComponent
+        }
     }
 
     /// Checks a file dmsnap keeps in the state directory before anything opens

@@ -17,6 +17,12 @@ extension ResourceID {
     /// Each accepted 64-bit draw gives 12 uniform base-36 digits, so an ID costs
     /// two or three draws rather than twenty (each draw is a syscall).
     public static func generate(_ kind: Kind, using generator: inout some RandomNumberGenerator) -> ResourceID {
+        ResourceID(kind: kind, body: generateBody(using: &generator))
+    }
+
+    /// The 20 random characters of an ID alone, for an identity that is not a
+    /// resource of ECS's (a native pool's, see `PoolRecord.poolId`).
+    static func generateBody(using generator: inout some RandomNumberGenerator) -> String {
         var body: [UInt8] = []
         body.reserveCapacity(bodyLength + 12)
         while body.count < bodyLength {
@@ -28,6 +34,6 @@ extension ResourceID {
                 digits /= 36
             }
         }
-        return ResourceID(kind: kind, body: String(decoding: body.prefix(bodyLength), as: UTF8.self))
+        return String(decoding: body.prefix(bodyLength), as: UTF8.self)
     }
 }

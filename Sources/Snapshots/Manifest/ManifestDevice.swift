@@ -4,7 +4,7 @@ import Foundation
 /// The small thin device in every native pool that holds the pool's manifest
 /// (`PoolManifest`) in two slots (`ManifestSlot`).
 ///
-/// It is active as /dev/mapper/dmsnap-manifest-POOL whenever dmsnap has the
+/// It is active as /dev/mapper/dmsnap-manifest-POOL-ID whenever dmsnap has the
 /// pool active (made by `pool create` and `activate`, or by the first write to
 /// a pool made before dmsnap kept manifests), so recording a change costs one
 /// small O_DIRECT write and an fsync, never a device-mapper create or remove.
@@ -23,22 +23,22 @@ struct ManifestDevice {
 
     let pool: NativePool
 
-    var name: String { KernelNames.manifest(pool.record.name) }
+    var name: String { KernelNames.manifest(pool.record) }
     var path: String { "/dev/mapper/\(name)" }
 
     /// Activates the manifest device. With `creating`, first makes its thin
     /// device when the pool has none; create_thin changes no transaction id,
     /// and repeating it finds the device there (EEXIST), so it needs no intent.
     func activate(creating: Bool) throws {
-        if try pool.deviceMapper.info(name) != nil { return }
-        if creating {
+        if creating, try pool.deviceMapper.info(name) == nil {
             do {
                 try pool.send(.createThin(ThinDeviceID(Self.thinId)))
             } catch let error as DeviceMapperError where error.errno == EEXIST || error.kind == .deviceExists {
                 // Made by an earlier run; `write` checks that it holds a manifest before overwriting it.
             }
         }
-        try pool.activateThin(name, uuid: KernelNames.manifestUUID(pool.record.name), thinId: Self.thinId, sizeBytes: Self.sizeBytes)
+        // An active device of its name must be a thin device of this pool.
+        try pool.activateThin(name, uuid: KernelNames.manifestUUID(pool.record), thinId: Self.thinId, sizeBytes: Self.sizeBytes)
     }
 
     /// Removes the device and deletes its thin device, for `pool delete`: a

@@ -57,6 +57,7 @@ extension PoolRecord {
         json.member("transactionId", transactionId)
         json.member("nextThinId", nextThinId)
         json.member("createdAt", createdAt)
+        json.member("poolId", poolId)
     }
 }
 

@@ -34,6 +34,8 @@ struct PoolRebuild {
         pool.dataFile = found.dataFile
         pool.metadataFile = found.metadataFile
         pool.transactionId = transactionId
+        // The identity of the device the pool is active as; "" for a device made before identities.
+        pool.poolId = found.poolId
         let present = thinIds.subtracting([ManifestDevice.thinId])
         // Past every id in the pool, so no new device can collide with one.
         pool.nextThinId = max(pool.nextThinId, present.max().map { $0 + 1 } ?? 0)

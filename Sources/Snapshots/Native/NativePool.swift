@@ -7,18 +7,75 @@ struct NativePool {
     let record: PoolRecord
     let deviceMapper: DeviceMapper
 
-    var deviceName: String { KernelNames.pool(record.name) }
+    var deviceName: String { KernelNames.pool(record) }
 
     /// Creates the pool device from the catalog's record when it is not active.
+    /// An active device of its name must be this pool's (`requireOwnDevice`).
     func activate() throws {
-        if try deviceMapper.info(deviceName) != nil { return }
+        if try requireOwnDevice() { return }
         let table = try ThinPoolTable(
             length: record.dataSectors,
             metadataDevice: DeviceReference(record.metadataDevice),
             dataDevice: DeviceReference(record.dataDevice),
             dataBlockSize: record.blockSizeSectors,
             lowWaterMark: record.lowWaterMarkBlocks)
-        try deviceMapper.create(deviceName, uuid: KernelNames.poolUUID(record.name), table: [table.targetLine])
+        try deviceMapper.create(deviceName, uuid: KernelNames.poolUUID(record), table: [table.targetLine])
+    }
+
+    /// Whether the pool's device is active. A device of its name that is not
+    /// this pool's (another UUID: made by hand, or by another program) is
+    /// refused, naming it, rather than used: messages sent to it would change
+    /// another pool, and disks mapped on it would show another pool's data.
+    @discardableResult
+    func requireOwnDevice() throws -> Bool {
+        try adoptLegacyDevices()
+        guard let info = try deviceMapper.info(deviceName) else { return false }
+        let uuid = info.uuid ?? ""
+        guard uuid == KernelNames.poolUUID(record) || (uuid == KernelNames.Legacy.poolUUID(record.name) && standsOnOwnDevices(deviceName)) else {
+            throw SnapshotsError(.deviceInUse, """
+                device-mapper device \(deviceName) is active but is not pool \(record.name)'s: its UUID is                 \(uuid.isEmpty ? "empty" : uuid), where this pool's is \(KernelNames.poolUUID(record)) (identity \(record.poolId));                 dmsnap will not use it. Find out what made it (`dmsetup info \(deviceName)`, `dmsetup table \(deviceName)`)                 and remove it, then run the command again
+                """)
+        }
+        return true
+    }
+
+    /// Takes back the devices dmsnap made before pool identities, named by
+    /// the pool's name alone (`KernelNames.Legacy`), by renaming them to this
+    /// pool's names. The kernel keeps a device's UUID for its life, so the
+    /// pool's device keeps the old one until it is next created (at boot).
+    /// Only a device that stands on this pool's own data and metadata devices
+    /// is taken: another state directory's pool of the same name is left alone.
+    func adoptLegacyDevices() throws {
+        let legacy = KernelNames.Legacy.pool(record.name)
+        guard !record.poolId.isEmpty, try deviceMapper.info(deviceName) == nil, let info = try deviceMapper.info(legacy),
+              info.uuid == KernelNames.Legacy.poolUUID(record.name), standsOnOwnDevices(legacy) else { return }
+        try deviceMapper.rename(legacy, to: deviceName)
+        let manifest = KernelNames.Legacy.manifest(record.name)
+        if try deviceMapper.info(manifest)?.uuid == KernelNames.Legacy.manifestUUID(record.name), try standsOnThisPool(manifest) {
+            try deviceMapper.rename(manifest, to: KernelNames.manifest(record))
+        }
+    }
+
+    /// Whether `device`'s thin-pool table stands on the record's metadata and data devices.
+    private func standsOnOwnDevices(_ device: String) -> Bool {
+        guard let line = try? deviceMapper.table(device).first, line.type == "thin-pool" else { return false }
+        let arguments = line.parameters.split(separator: " ")
+        guard arguments.count >= 2 else { return false }
+        return DeviceNumber(arguments[0]) == Self.number(of: record.metadataDevice)
+            && DeviceNumber(arguments[1]) == Self.number(of: record.dataDevice)
+    }
+
+    /// Whether `device` is a thin device of this pool's active device.
+    func standsOnThisPool(_ device: String) throws -> Bool {
+        guard let pool = try deviceMapper.info(deviceName), let line = try deviceMapper.table(device).first,
+              line.type == "thin" else { return false }
+        return line.parameters.split(separator: " ").first.flatMap { DeviceNumber($0) } == pool.number
+    }
+
+    private static func number(of path: String) -> DeviceNumber? {
+        var status = stat()
+        guard stat(path, &status) == 0, status.st_mode & S_IFMT == S_IFBLK else { return nil }
+        return DeviceNumber(rawDevice: UInt64(status.st_rdev))
     }
 
     func status() throws -> ThinPoolStatus {
@@ -87,9 +144,18 @@ struct NativePool {
                          sizeBytes: sizeBytes, readOnly: readOnly)
     }
 
-    /// Activates thin device `thinId` as `/dev/mapper/<name>` when no device has that name.
+    /// Activates thin device `thinId` as `/dev/mapper/<name>` when no device
+    /// has that name. One that has it must be a thin device of this pool: a
+    /// disk of this catalog is never left mapped on another pool.
     func activateThin(_ name: String, uuid: String, thinId: UInt32, sizeBytes: UInt64, readOnly: Bool = false) throws {
-        if try deviceMapper.info(name) != nil { return }
+        if try deviceMapper.info(name) != nil {
+            guard try standsOnThisPool(name) else {
+                throw SnapshotsError(.deviceInUse, """
+                    device-mapper device \(name) is active but is not a thin device of pool \(record.name) (\(deviceName));                     dmsnap will not use it. Find out what made it (`dmsetup table \(name)`) and remove it, then run the command again
+                    """)
+            }
+            return
+        }
         let table = try ThinVolumeTable(length: sizeBytes / 512, pool: DeviceReference("/dev/mapper/\(deviceName)"),
                                         id: ThinDeviceID(thinId))
         try deviceMapper.create(name, uuid: uuid, table: [table.targetLine], readOnly: readOnly)

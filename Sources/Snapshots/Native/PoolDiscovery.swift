@@ -13,31 +13,52 @@ struct PoolDiscovery {
     let stateDirectory: String
     let deviceMapper: DeviceMapper
 
-    func pools() throws -> (found: [PoolRecord], problems: [String]) {
-        var found: [String: PoolRecord] = [:]
+    /// The pools found, the problems met, and the kernel names of the pools
+    /// this call activated (which a rebuild that does not take them removes again).
+    func pools() throws -> (found: [PoolRecord], problems: [String], activated: Set<String>) {
+        var found: [PoolRecord] = []
         var problems: [String] = []
+        var activated = Set<String>()
         for device in try deviceMapper.list() {
-            guard let uuid = try deviceMapper.info(device.name)?.uuid, uuid.hasPrefix(KernelNames.poolUUIDPrefix) else { continue }
-            let name = String(uuid.dropFirst(KernelNames.poolUUIDPrefix.count))
+            guard let uuid = try deviceMapper.info(device.name)?.uuid, let (poolId, name) = Self.identity(uuid: uuid, device: device.name) else { continue }
             do {
                 try Validation.requirePoolName(name)
-                found[name] = try activePool(name, device: device.name)
+                found.append(try activePool(name, poolId: poolId, device: device.name))
             } catch {
                 problems.append("pool device \(device.name): \(error)")
             }
         }
-        for name in filePoolNames() where found[name] == nil {
+        let backed = Set(found.compactMap(\.dataFile))
+        let (names, unusable) = filePoolNames()
+        problems += unusable
+        for name in names where !backed.contains(filePoolFiles(name).data) {
             do {
-                found[name] = try reactivateFilePool(name)
+                let pool = try reactivateFilePool(name)
+                found.append(pool)
+                activated.insert(pool.kernelName)
             } catch {
                 problems.append("file-backed pool \(name) in \(stateDirectory)/pools/\(name): \(error)")
             }
         }
-        return (found.values.sorted { $0.name < $1.name }, problems)
+        return (found.sorted { $0.name < $1.name }, problems, activated)
+    }
+
+    /// The identity and name a pool device's UUID carries. A device made
+    /// before identities (`DMSNAP-POOL-NAME`) has none: "" until a rebuild
+    /// takes it, unless it was already renamed to carry one (`dmsnap-pool-NAME-ID`).
+    static func identity(uuid: String, device: String) -> (poolId: String, name: String)? {
+        if let parsed = KernelNames.parsePoolUUID(uuid) { return parsed }
+        guard uuid.hasPrefix(KernelNames.Legacy.poolUUIDPrefix) else { return nil }
+        let name = String(uuid.dropFirst(KernelNames.Legacy.poolUUIDPrefix.count))
+        let renamedPrefix = KernelNames.Legacy.pool(name) + "-"
+        if device.hasPrefix(renamedPrefix), PoolRecord.isPoolId(String(device.dropFirst(renamedPrefix.count))) {
+            return (String(device.dropFirst(renamedPrefix.count)), name)
+        }
+        return ("", name)
     }
 
     /// The pool as its live table describes it: `METADATA DATA BLOCK_SIZE LOW_WATER_MARK …`.
-    private func activePool(_ name: String, device: String) throws -> PoolRecord {
+    private func activePool(_ name: String, poolId: String, device: String) throws -> PoolRecord {
         guard let line = try deviceMapper.table(device).first, line.type == "thin-pool" else {
             throw SnapshotsError(.kernel, "\(device) carries dmsnap's pool UUID but is not a thin-pool")
         }
@@ -48,8 +69,10 @@ struct PoolDiscovery {
         }
         let files = filePoolFiles(name)
         let backed = backingFile(of: data) == files.data && backingFile(of: metadata) == files.metadata
-        return record(name, data: try devicePath(data), metadata: try devicePath(metadata),
-                      files: backed ? files : nil, blockSize: blockSize, lowWaterMark: lowWaterMark, dataSectors: line.length)
+        var pool = record(name, data: try devicePath(data), metadata: try devicePath(metadata),
+                          files: backed ? files : nil, blockSize: blockSize, lowWaterMark: lowWaterMark, dataSectors: line.length)
+        pool.poolId = poolId
+        return pool
     }
 
     /// Puts a file-backed pool's files on loop devices and activates the pool.
@@ -57,10 +80,12 @@ struct PoolDiscovery {
         let files = filePoolFiles(name)
         let blockSize = try ThinSuperblock.dataBlockSize(ofMetadataFile: files.metadata)
         let dataBytes = try FileManager.default.attributesOfItem(atPath: files.data)[.size] as? UInt64 ?? 0
-        let pool = record(name, data: try LoopDevice.attach(file: files.data), metadata: try LoopDevice.attach(file: files.metadata),
+        var pool = record(name, data: try LoopDevice.attach(file: files.data), metadata: try LoopDevice.attach(file: files.metadata),
                           files: files, blockSize: blockSize,
                           lowWaterMark: SnapshotService.defaultLowWaterMark(dataBytes: dataBytes, blockSizeSectors: blockSize),
                           dataSectors: dataBytes / 512)
+        // A new identity: nothing live carries one for it.
+        pool.poolId = PoolRecord.newPoolId()
         try NativePool(record: pool, deviceMapper: deviceMapper).activate()
         return pool
     }
@@ -72,14 +97,31 @@ struct PoolDiscovery {
                    transactionId: 0, nextThinId: 0, createdAt: Date())
     }
 
-    /// Pools whose two files `pool create --file-backed` made are both there.
-    private func filePoolNames() -> [String] {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: "\(stateDirectory)/pools")) ?? []
-        return names.sorted().filter { name in
-            let files = filePoolFiles(name)
-            return (try? Validation.requirePoolName(name)) != nil
-                && FileManager.default.fileExists(atPath: files.data) && FileManager.default.fileExists(atPath: files.metadata)
+    /// Pools whose two files `pool create --file-backed` made are both there,
+    /// and what in `pools` cannot be used: no link there is followed (one
+    /// could lead to another state directory's pool files).
+    private func filePoolNames() -> (names: [String], problems: [String]) {
+        let pools = "\(stateDirectory)/pools"
+        var status = stat()
+        guard lstat(pools, &status) == 0 else { return ([], []) }
+        do {
+            try StateDirectory.requirePrivateDirectory(pools) { StateDirectoryError(file: pools, reason: $0) }
+        } catch {
+            return ([], ["\(error)"])
         }
+        var names: [String] = [], problems: [String] = []
+        for name in ((try? FileManager.default.contentsOfDirectory(atPath: pools)) ?? []).sorted() {
+            let files = filePoolFiles(name)
+            do {
+                try Validation.requirePoolName(name)
+                try StateDirectory.requirePrivateDirectory("\(pools)/\(name)") { StateDirectoryError(file: "\(pools)/\(name)", reason: $0) }
+                guard try StateDirectory.requireOwnFile(files.data) != nil, try StateDirectory.requireOwnFile(files.metadata) != nil else { continue }
+                names.append(name)
+            } catch {
+                problems.append("\(error)")
+            }
+        }
+        return (names, problems)
     }
 
     private func filePoolFiles(_ name: String) -> (data: String, metadata: String) {

@@ -7,15 +7,19 @@ enum IntentOperation: String, Codable {
     case createGroupSnapshot
     /// LVM's: recovery asks LVM what exists rather than a pool's transaction id.
     case lvmCreateSnapshot, lvmCloneDisk, lvmResetDisk, lvmDeleteDisk, lvmDeleteSnapshot
+    /// A pool's own life: no transaction id marks their progress; recovery
+    /// undoes a creation (removes what it made) and finishes a deletion.
+    case createPool, deletePool
 
     var isLVM: Bool { rawValue.hasPrefix("lvm") }
+    var isPoolLifecycle: Bool { self == .createPool || self == .deletePool }
 
     /// Operations that make a new thin device before their commit point, and
     /// are undone (the device deleted) when a crash stops them short of it.
     var allocatesThinDevice: Bool {
         switch self {
         case .createDisk, .cloneDisk, .createSnapshot, .resetDisk, .createGroupSnapshot: true
-        case .deleteDisk, .deleteSnapshot: false
+        case .deleteDisk, .deleteSnapshot, .createPool, .deletePool: false
         case .lvmCreateSnapshot, .lvmCloneDisk, .lvmResetDisk, .lvmDeleteDisk, .lvmDeleteSnapshot: false
         }
     }
@@ -38,6 +42,9 @@ struct IntentPayload: Codable, Equatable {
     var newLogicalVolume: String?
     var deferred: Bool?
     var groupId: String?
+    /// `createPool`, `deletePool`: the pool, with its files (and, for a
+    /// creation, the identity its devices get).
+    var pool: PoolRecord?
 }
 
 /// Named points where the test suite can kill dmsnap (`DMSNAP_CRASH_AT=NAME`)

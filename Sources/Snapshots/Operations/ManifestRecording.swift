@@ -27,18 +27,6 @@ extension SnapshotService {
     static func canonical(_ path: String) -> String {
         URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
     }
-
-    /// Makes every pool's manifest device active, and writes a manifest where
-    /// none is (a pool made before dmsnap kept manifests). Run by `activate`.
-    func activateManifests() throws {
-        for pool in try catalog.read({ db in try PoolRecord.fetchAll(db) }) {
-            let device = ManifestDevice(pool: nativePool(pool))
-            try device.activate(creating: true)
-            if try !device.holdsManifest() {
-                try catalog.write { db in try self.writeManifest(db, poolName: pool.name) }
-            }
-        }
-    }
 }
 
 /// A native pool's records as the catalog holds them, read row by row while

@@ -35,10 +35,11 @@ extension SnapshotService {
         defer { withExtendedLifetime(lock) {} }
         try requireEmptyCatalog()
         var report = RebuildReport()
-        let (pools, problems) = try PoolDiscovery(stateDirectory: stateDirectory, deviceMapper: deviceMapper).pools()
+        let (pools, problems, activated) = try PoolDiscovery(stateDirectory: stateDirectory, deviceMapper: deviceMapper).pools()
         report.problems += problems
         let unknown = adopting.subtracting(pools.map(\.name))
         guard unknown.isEmpty else {
+            for pool in pools where activated.contains(pool.kernelName) { try? withdrawDiscoveredPool(pool) }
             throw SnapshotsError(.invalidPoolNotFound, """
                 no dmsnap pool named \(unknown.sorted().joined(separator: ", ")) is active or has its files in \
                 \(stateDirectory)/pools (found: \(pools.isEmpty ? "none" : pools.map(\.name).joined(separator: ", "))); \
@@ -47,15 +48,20 @@ extension SnapshotService {
         }
         for found in pools {
             do {
-                try rebuildPool(found, adopt: adopting.contains(found.name), into: &report)
+                let taken = try rebuildPool(found, adopt: adopting.contains(found.name), into: &report)
+                if !taken && activated.contains(found.kernelName) { try withdrawDiscoveredPool(found) }
             } catch {
                 report.problems.append("pool \(found.name) was not rebuilt: \(error)")
+                // What this rebuild activated for it goes again; a pool that was live stays as it was.
+                if activated.contains(found.kernelName) {
+                    do { try withdrawDiscoveredPool(found) } catch { report.problems.append("pool \(found.name): \(error)") }
+                }
             }
         }
         if !lvmScope.isOff {
             _ = try withLVM { session in try discoverLVM(session) }
         }
-        _ = try activateLocked()
+        report.problems += try activateLocked().problems
         let counts = try catalog.read { db in
             let native = Column("backend") == Backend.native.rawValue
             return [try DiskRecord.filter(native).fetchCount(db), try SnapshotRecord.filter(native).fetchCount(db),
@@ -84,7 +90,8 @@ extension SnapshotService {
         }
     }
 
-    private func rebuildPool(_ found: PoolRecord, adopt: Bool, into report: inout RebuildReport) throws {
+    /// Takes pool `found` into the catalog, or leaves it alone (and returns false).
+    private func rebuildPool(_ found: PoolRecord, adopt: Bool, into report: inout RebuildReport) throws -> Bool {
         let native = nativePool(found)
         // The manifest first, and nothing else of a pool that may be another
         // catalog's: listing thin ids reserves the pool's metadata snapshot,
@@ -108,13 +115,18 @@ extension SnapshotService {
         if !adopt, let reason = foreignPoolReason(found, manifest: manifest, source: source) {
             if !wasActive { try? deviceMapper.remove(device.name) }
             report.leftAlone.append("\(found.name): \(reason); to take it into this catalog: dmsnap recover --rebuild --pool \(found.name)")
-            return
+            return false
         }
         let thinIds = try native.thinIds()
         let transactionId = try native.transactionId()
-        let rebuilt = PoolRebuild(found: found, manifest: manifest, thinIds: thinIds, volumes: try native.activeVolumes(),
+        var rebuilt = PoolRebuild(found: found, manifest: manifest, thinIds: thinIds, volumes: try native.activeVolumes(),
                                   transactionId: transactionId)
-        try catalog.write { db in
+        if rebuilt.pool.poolId.isEmpty {
+            // Live as made before identities: it gets one, and its devices the names that carry it.
+            rebuilt.pool.poolId = PoolRecord.newPoolId()
+            try nativePool(rebuilt.pool).adoptLegacyDevices()
+        }
+        try catalog.write { [rebuilt] db in
             try rebuilt.pool.insert(db)
             for disk in rebuilt.disks { try disk.insert(db) }
             for snapshot in rebuilt.snapshots { try snapshot.insert(db) }
@@ -125,6 +137,14 @@ extension SnapshotService {
         report.pools.append("\(found.name): \(source); the pool is at transaction \(transactionId)")
         report.recovered += rebuilt.recovered
         report.dropped += rebuilt.dropped
+        return true
+    }
+
+    /// Removes what discovery activated for a file-backed pool this rebuild
+    /// did not take: its manifest and pool devices, and its loop devices.
+    private func withdrawDiscoveredPool(_ pool: PoolRecord) throws {
+        try withdrawPoolDevices(pool)
+        for file in [pool.dataFile, pool.metadataFile].compactMap({ $0 }) { try LoopDevice.detach(file: file) }
     }
 
     /// Why pool `found` is not this state directory's, or nil when it is.

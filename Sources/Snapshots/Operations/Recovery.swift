@@ -29,6 +29,7 @@ extension SnapshotService {
         var report = RecoveryReport()
         report.releasedHolds = releaseAbandonedHolds()
         report.resumedDevices = try resumeSuspendedDevices()
+        try adoptLegacyPoolDevices()
         let intents = try catalog.read { db in try IntentRecord.order(Column("id")).fetchAll(db) }
         for intent in intents {
             guard let operation = IntentOperation(rawValue: intent.operation) else {
@@ -36,6 +37,10 @@ extension SnapshotService {
             }
             let payload = try JSONDecoder().decode(IntentPayload.self, from: intent.payload)
             let label = "\(operation.rawValue) \(payload.id)"
+            if operation.isPoolLifecycle {
+                try recoverPoolLifecycle(intent, operation: operation, payload: payload, into: &report)
+                continue
+            }
             if operation.isLVM {
                 if try recoverLVM(intent, operation: operation, payload: payload) {
                     report.finished.append(label)
@@ -71,8 +76,47 @@ extension SnapshotService {
                     """)
             }
         }
+        report.finished += try finishAbandonedPoolDeletions()
         try settleInterruptedGroups()
         return report
+    }
+
+    /// Settles the pool creations and deletions a crash interrupted, and
+    /// nothing else: `activate` runs it before attaching any pool's files.
+    func recoverPoolLifecycles() throws -> RecoveryReport {
+        var report = RecoveryReport()
+        let operations = [IntentOperation.createPool.rawValue, IntentOperation.deletePool.rawValue]
+        for intent in try catalog.read({ db in try IntentRecord.filter(operations.contains(Column("operation"))).order(Column("id")).fetchAll(db) }) {
+            let payload = try JSONDecoder().decode(IntentPayload.self, from: intent.payload)
+            try recoverPoolLifecycle(intent, operation: IntentOperation(rawValue: intent.operation)!, payload: payload, into: &report)
+        }
+        report.finished += try finishAbandonedPoolDeletions()
+        return report
+    }
+
+    /// A pool creation is undone (it made nothing the user has used yet); a
+    /// deletion is finished (its intent was written after the pool was found empty).
+    private func recoverPoolLifecycle(_ intent: IntentRecord, operation: IntentOperation, payload: IntentPayload,
+                                      into report: inout RecoveryReport) throws {
+        guard let pool = payload.pool else {
+            throw SnapshotsError(.internalError, "the catalog holds a \(operation.rawValue) intent without its pool")
+        }
+        if operation == .createPool {
+            try undoPoolCreation(pool, intent: intent)
+            report.undone.append("createPool \(pool.name)")
+        } else {
+            try finishPoolDeletion(try catalog.read { db in try PoolRecord.fetchOne(db, key: pool.name) } ?? pool, intent: intent)
+            report.finished.append("deletePool \(pool.name)")
+        }
+    }
+
+    /// Renames the live devices of pools made before pool identities to the
+    /// names that carry them (see `NativePool.adoptLegacyDevices`): one info
+    /// ioctl a pool once done.
+    private func adoptLegacyPoolDevices() throws {
+        for pool in try catalog.read({ db in try PoolRecord.fetchAll(db) }) {
+            try nativePool(pool).adoptLegacyDevices()
+        }
     }
 
     /// A group still "progressing" after its intents are settled was
@@ -99,8 +143,8 @@ extension SnapshotService {
             try finishReset(intent, payload: payload, pool: pool)
         case .deleteDisk, .deleteSnapshot:
             try finish(intent)
-        case .lvmCreateSnapshot, .lvmCloneDisk, .lvmResetDisk, .lvmDeleteDisk, .lvmDeleteSnapshot:
-            throw SnapshotsError(.internalError, "an LVM intent reached the native recovery")
+        case .lvmCreateSnapshot, .lvmCloneDisk, .lvmResetDisk, .lvmDeleteDisk, .lvmDeleteSnapshot, .createPool, .deletePool:
+            throw SnapshotsError(.internalError, "a \(operation.rawValue) intent reached the native recovery")
         }
     }
 
@@ -134,10 +178,12 @@ extension SnapshotService {
         guard !suspended.isEmpty else { return [] }
         let ours: Set<String> = try catalog.read { db in
             let native = Column("backend") == Backend.native.rawValue
-            let pools = try String.fetchAll(db, PoolRecord.select(Column("name")))
+            let pools = try PoolRecord.fetchAll(db)
             let volumes = try String.fetchAll(db, DiskRecord.filter(native).select(Column("id")))
                 + String.fetchAll(db, SnapshotRecord.filter(native).select(Column("id")))
-            return Set(pools.flatMap { [KernelNames.poolUUID($0), KernelNames.manifestUUID($0)] }
+            // A pool made before identities keeps its old UUIDs until its devices are next created.
+            return Set(pools.flatMap { [KernelNames.poolUUID($0), KernelNames.manifestUUID($0),
+                                        KernelNames.Legacy.poolUUID($0.name), KernelNames.Legacy.manifestUUID($0.name)] }
                        + volumes.map(KernelNames.volumeUUID))
         }
         var resumed: [String] = []
