@@ -64,6 +64,20 @@ extension ManifestRecords {
     }
 }
 
+/// What one record adds to a manifest, its separating comma included: how a
+/// change is measured against the slot before it is made.
+enum ManifestSize {
+    static func of(_ disk: DiskRecord) -> Int { measured(disk.writeMembers(into:)) }
+    static func of(_ snapshot: SnapshotRecord) -> Int { measured(snapshot.writeMembers(into:)) }
+    static func of(_ group: SnapshotGroupRecord) -> Int { measured(group.writeMembers(into:)) }
+
+    private static func measured(_ members: (inout JSONWriter) -> Void) -> Int {
+        var json = JSONWriter()
+        json.object(members)
+        return json.bytes.count + 1
+    }
+}
+
 extension PoolRecord {
     fileprivate func writeMembers(into json: inout JSONWriter) {
         json.member("name", name)
