@@ -189,7 +189,8 @@ struct ManifestDevice {
     /// `activating`; an I/O failure becomes an error naming the pool and device.
     private func withFile<T>(writable: Bool, activating: Bool, _ what: String, _ body: (DirectFile) throws -> T) throws -> T {
         do {
-            if activating, try pool.deviceMapper.info(name) == nil { try activate(creating: true) }
+            // Also grows a device left at format 1's size, whose second slot would read past its end.
+            if activating { try activate(creating: true) }
             let file = try DirectFile(path: path, writable: writable)
             defer { file.close() }
             return try body(file)
