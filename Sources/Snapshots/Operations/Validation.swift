@@ -40,7 +40,7 @@ enum Validation {
         }
         if let kind = Names.idPrefix(of: name) {
             throw SnapshotsError(.invalidName, """
-                the \(what) \(shown(name)) starts with \(kind.prefix), the prefix of a \(kind.noun) ID: a name must not \
+                the \(what) \(shown(name)) starts with \(kind.prefix), the prefix of \(kind == .instance ? "an" : "a") \(kind.noun) ID: a name must not \
                 look like an ID, which a DISK or SNAPSHOT argument is taken as
                 """)
         }
