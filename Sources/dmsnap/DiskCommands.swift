@@ -60,7 +60,7 @@ struct DiskCommand: ParsableCommand {
         @Argument(help: ArgumentHelp("The disk's virtual size, e.g. 512M or 10G.", valueName: "size"))
         var size: ByteSize
 
-        @Option(help: "A name: 2 to 128 letters, digits, ':', '_', '-', '.', starting with a letter.")
+        @Option(help: NameHelp.disk)
         var name: String?
 
         @Option(help: "The pool to put it in (default: the only pool).")
@@ -153,7 +153,7 @@ struct CloneCommand: ParsableCommand {
     @Argument(help: "The snapshot: an s- ID or its name.")
     var snapshot: String
 
-    @Option(help: "A name for the new disk.")
+    @Option(help: NameHelp.disk)
     var name: String?
 
     @Flag(help: "Print the new disk as DescribeDisks gives it (JSON) instead of a sentence.")

@@ -22,10 +22,10 @@ struct CreateDiskVerb: ECSVerb {
     @Option(name: .customLong("SnapshotId"), help: "Clone this snapshot; the disk has the snapshot's size and pool (a different --Size or --PoolName is refused).")
     var snapshotId: String?
 
-    @Option(name: .customLong("DiskName"), help: "2 to 128 characters, starting with a letter.")
+    @Option(name: .customLong("DiskName"), help: NameHelp.disk)
     var diskName: String?
 
-    @Option(name: .customLong("Description"), help: "Up to 256 characters.")
+    @Option(name: .customLong("Description"), help: NameHelp.description)
     var description: String = ""
 
     @Option(name: .customLong("PoolName"), help: "The pool (default: the only pool).")

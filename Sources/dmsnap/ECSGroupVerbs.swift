@@ -48,9 +48,9 @@ struct CreateSnapshotGroupVerb: ECSVerb {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: OutputOption
 
-    @Option(name: .customLong("Name"), help: "2 to 128 characters, starting with a letter.")
+    @Option(name: .customLong("Name"), help: NameHelp.group)
     var name: String?
-    @Option(name: .customLong("Description"), help: "Up to 256 characters.")
+    @Option(name: .customLong("Description"), help: NameHelp.description)
     var description: String = ""
     @Option(name: .customLong("FreezeTimeout"), help: "dmsnap's: seconds the I/O may be held before the guardian releases it (default 10).")
     var freezeTimeout: Double = 10

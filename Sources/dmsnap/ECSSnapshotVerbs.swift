@@ -15,10 +15,10 @@ struct CreateSnapshotVerb: ECSVerb {
     @Option(name: .customLong("DiskId"), help: "The disk to snapshot (d-…).")
     var diskId: String
 
-    @Option(name: .customLong("SnapshotName"), help: "2 to 128 characters, starting with a letter; not starting with auto.")
+    @Option(name: .customLong("SnapshotName"), help: NameHelp.snapshot)
     var snapshotName: String?
 
-    @Option(name: .customLong("Description"), help: "Up to 256 characters.")
+    @Option(name: .customLong("Description"), help: NameHelp.description)
     var description: String = ""
 
     @Option(name: .customLong("RetentionDays"), help: "Keep the snapshot this many days (1 to 65536); recorded, not yet enforced.")
@@ -149,8 +149,8 @@ struct ModifySnapshotAttributeVerb: ECSVerb {
     @OptionGroup var output: OutputOption
 
     @Option(name: .customLong("SnapshotId")) var snapshotId: String
-    @Option(name: .customLong("SnapshotName")) var snapshotName: String?
-    @Option(name: .customLong("Description")) var description: String?
+    @Option(name: .customLong("SnapshotName"), help: NameHelp.snapshot) var snapshotName: String?
+    @Option(name: .customLong("Description"), help: NameHelp.description) var description: String?
 
     func respond(_ service: SnapshotService, requestId: String) throws -> any Encodable {
         _ = try service.modifySnapshot(snapshotId, name: snapshotName, description: description)

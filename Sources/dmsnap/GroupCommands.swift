@@ -21,8 +21,8 @@ struct GroupCommand: ParsableCommand {
 
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The disks: d- IDs, /dev paths or names.") var disks: [String]
-        @Option(help: "A name for the group.") var name: String?
-        @Option(help: "Free text, up to 256 characters.") var description: String = ""
+        @Option(help: NameHelp.group) var name: String?
+        @Option(help: NameHelp.description) var description: String = ""
         @Option(help: ArgumentHelp("Seconds the I/O may be held before the guardian releases it.", valueName: "seconds"))
         var freezeTimeout: Double = 10
         @Flag(help: "Print the freeze plan and change nothing.") var dryRun = false

@@ -50,10 +50,10 @@ struct SnapshotCommand: ParsableCommand {
         @Argument(help: "The disk: a d- ID, its /dev path or its name.")
         var disk: String
 
-        @Option(help: "A name: 2 to 128 letters, digits, ':', '_', '-', '.', starting with a letter.")
+        @Option(help: NameHelp.snapshot)
         var name: String?
 
-        @Option(help: "Free text, up to 256 characters.")
+        @Option(help: NameHelp.description)
         var description: String = ""
 
         @Option(help: ArgumentHelp("Refuse when the thin pool has more than this percent of its data or metadata in use (default: $DMSNAP_POOL_USAGE_LIMIT, else 95).", valueName: "percent"))

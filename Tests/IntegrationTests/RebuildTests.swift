@@ -141,7 +141,7 @@ struct RebuildTests {
         #expect(try Self.slotGenerations(device) == written, "an intact manifest is not written again")
 
         for slot in 0..<2 {
-            try Rig.shell("dd if=/dev/zero of=\(device) bs=4096 count=1 seek=\(slot * 1024) oflag=direct status=none")
+            try Rig.shell("dd if=/dev/zero of=\(device) bs=4096 count=1 seek=\(slot * (1 << 30) / 4096) oflag=direct status=none")
         }
         #expect(try Self.slotGenerations(device) == [nil, nil])
         let before = try Self.listing(fixture.cli)
@@ -158,7 +158,7 @@ struct RebuildTests {
     static func slotGenerations(_ device: String) throws -> [UInt64?] {
         let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: device))
         defer { try? handle.close() }
-        return try [0, 4 << 20].map { (offset: UInt64) -> UInt64? in
+        return try [0, 1 << 30].map { (offset: UInt64) -> UInt64? in
             try handle.seek(toOffset: offset)
             let header = [UInt8](try handle.read(upToCount: 32) ?? Data())
             guard header.count == 32, header.starts(with: Array("DMSNAPMF".utf8)) else { return nil }

@@ -23,9 +23,9 @@ extension SnapshotService {
     ///
     /// - Parameters:
     ///   - diskIds: the disks; empty means every disk of this host except `excluding`.
-    public func createSnapshotGroup(diskIds: [String], excluding: [String] = [], name: String?, description: String = "",
+    public func createSnapshotGroup(diskIds: [String], excluding: [String] = [], name given: String?, description: String = "",
                                     freezeTimeout: Duration = defaultFreezeTimeout, dryRun: Bool = false) throws -> SnapshotGroupResult {
-        if let name { try Validation.requireName(name, what: "snapshot group name") }
+        let name = try given.map { try Validation.name($0, what: "snapshot group name", reservingAuto: true) }
         try Validation.requireDescription(description)
         if !diskIds.isEmpty && !excluding.isEmpty {
             throw SnapshotsError(.invalidParameter, "give the disks (DiskId.N) or the disks to leave out (ExcludeDiskId.N), not both")
@@ -118,13 +118,15 @@ extension SnapshotService {
 
     private func takeGroup(_ disks: [DiskRecord], active: [DiskRecord], plan: FreezePlan, name: String?, description: String,
                            freezeTimeout: Duration) throws -> SnapshotGroupResult {
+        try requireManifestRoom(forGroupOf: disks, name: name, description: description)
         let group = try beginGroup(disks, name: name, description: description)
         var members: [(intent: IntentRecord, payload: IntentPayload, pool: PoolRecord)] = []
         // Every catalog write and every check comes before the first hold.
         for (index, disk) in disks.enumerated() {
             let pool = try pool(named: disk.poolName)
             try nativePool(pool).requireWritable()
-            var payload = IntentPayload(id: newResourceID(.snapshot), name: "\(group.name)-\(index + 1)", diskId: disk.id,
+            let id = newResourceID(.snapshot)
+            var payload = IntentPayload(id: id, name: Names.member(ofGroup: name, index: index + 1) ?? id, diskId: disk.id,
                                         sizeBytes: disk.sizeBytes)
             payload.oldThinId = disk.thinId
             payload.groupId = group.id

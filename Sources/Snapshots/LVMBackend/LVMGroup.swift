@@ -27,7 +27,8 @@ extension SnapshotService {
             let group = try beginGroup(disks, name: name, description: description)
             var members: [(intent: IntentRecord, payload: IntentPayload, volume: LogicalVolume)] = []
             for (index, (disk, volume)) in zip(disks, volumes).enumerated() {
-                var payload = IntentPayload(id: newResourceID(.snapshot), name: "\(group.name)-\(index + 1)", diskId: disk.id,
+                let id = newResourceID(.snapshot)
+                var payload = IntentPayload(id: id, name: Names.member(ofGroup: name, index: index + 1) ?? id, diskId: disk.id,
                                             sizeBytes: volume.size)
                 payload.groupId = group.id
                 members.append((try beginLVMIntent(.lvmCreateSnapshot, volume: volume, payload: payload), payload, volume))

@@ -27,6 +27,14 @@ public struct JSONWriter {
         return String(decoding: writer.bytes, as: UTF8.self)
     }
 
+    /// Hands over what is written so far and keeps writing after it: for a
+    /// document written out a piece at a time.
+    public mutating func takeBytes() -> [UInt8] {
+        let taken = bytes
+        bytes.removeAll(keepingCapacity: true)
+        return taken
+    }
+
     // MARK: Containers
 
     public mutating func object(_ members: (inout JSONWriter) throws -> Void) rethrows {

@@ -8,39 +8,73 @@ struct ManifestPayload {
 }
 
 extension ManifestRecords {
-    /// The manifest's JSON, written member by member as the records come (see
-    /// `JSONWriter` for why).
+    /// The manifest's JSON whole, for a manifest small enough to hold (tests,
+    /// and a slot encoded in memory).
+    func encodedJSON() throws -> ManifestPayload {
+        var json: [UInt8] = []
+        var payload = try streamJSON(every: .max) { json += $0 }
+        payload.json = json
+        return payload
+    }
+
+    /// Writes the manifest's JSON member by member as the records come (see
+    /// `JSONWriter` for why), handing `drain` what is written each time it
+    /// passes `chunk` bytes, and the rest at the end: a manifest of a hundred
+    /// thousand snapshots is never in memory whole. The payload it returns
+    /// counts the records and holds no JSON.
     ///
     /// The members are what the records' synthesized `Encodable` writes, keyed
     /// by property name, with nil optionals left out and dates as `JSONEncoder`
     /// writes them by default, so `JSONDecoder` reads a manifest back into a
     /// `PoolManifest` of the same records (ManifestJSONTests checks both
     /// against `JSONEncoder`).
-    func encodedJSON() throws -> ManifestPayload {
+    func streamJSON(every chunk: Int, drain: ([UInt8]) throws -> Void) throws -> ManifestPayload {
         var payload = ManifestPayload(json: [])
-        var json = JSONWriter(reservingCapacity: 1024 + 512 * (try estimatedCount()))
+        var json = JSONWriter(reservingCapacity: chunk == .max ? 1024 + 512 * (try estimatedCount()) : chunk + (64 << 10))
+        func drainFull(_ json: inout JSONWriter) throws {
+            if json.bytes.count >= chunk { try drain(json.takeBytes()) }
+        }
         try json.object { json in
             json.member("pool", object: pool.writeMembers(into:))
             try json.member("disks", elements: { json in
                 try forEachDisk { disk in
                     payload.disks += 1
                     json.element { $0.object(disk.writeMembers(into:)) }
+                    try drainFull(&json)
                 }
             })
             try json.member("snapshots", elements: { json in
                 try forEachSnapshot { snapshot in
                     payload.snapshots += 1
                     json.element { $0.object(snapshot.writeMembers(into:)) }
+                    try drainFull(&json)
                 }
             })
             try json.member("groups", elements: { json in
-                try forEachGroup { group in json.element { $0.object(group.writeMembers(into:)) } }
+                try forEachGroup { group in
+                    json.element { $0.object(group.writeMembers(into:)) }
+                    try drainFull(&json)
+                }
             })
             json.member("writtenAt", writtenAt)
             json.member("stateDirectory", stateDirectory)
         }
-        payload.json = json.bytes
+        try drain(json.takeBytes())
         return payload
+    }
+}
+
+/// What one record adds to a manifest, its separating comma included: how a
+/// change is measured against the slot before it is made.
+enum ManifestSize {
+    static func of(_ disk: DiskRecord) -> Int { measured(disk.writeMembers(into:)) }
+    static func of(_ snapshot: SnapshotRecord) -> Int { measured(snapshot.writeMembers(into:)) }
+    static func of(_ group: SnapshotGroupRecord) -> Int { measured(group.writeMembers(into:)) }
+
+    private static func measured(_ members: (inout JSONWriter) -> Void) -> Int {
+        var json = JSONWriter()
+        json.object(members)
+        return json.bytes.count + 1
     }
 }
 

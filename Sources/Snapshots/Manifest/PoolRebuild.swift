@@ -50,14 +50,21 @@ struct PoolRebuild {
             }
             return true
         }
+        // Names as this dmsnap stores them (`Names`): a manifest from before may hold another normal form.
         for var disk in manifest?.disks ?? [] where place(id: disk.id, name: disk.name, thinId: &disk.thinId) {
+            disk.name = Names.normalized(disk.name)
             disks.append(disk)
         }
         for var snapshot in manifest?.snapshots ?? [] where place(id: snapshot.id, name: snapshot.name, thinId: &snapshot.thinId) {
+            snapshot.name = Names.normalized(snapshot.name)
             snapshots.append(snapshot)
         }
         let groupIds = Set(snapshots.compactMap(\.groupId))
-        groups = (manifest?.groups ?? []).filter { groupIds.contains($0.id) }
+        groups = (manifest?.groups ?? []).filter { groupIds.contains($0.id) }.map { group in
+            var group = group
+            group.name = Names.normalized(group.name)
+            return group
+        }
 
         let known = Set(disks.map(\.id) + snapshots.map(\.id))
         // Whatever size it had fits in the largest the pool recorded, or in the pool itself.
@@ -70,7 +77,7 @@ struct PoolRebuild {
     }
 
     private mutating func recoverOrphan(_ thinId: UInt32, volume: ActiveVolume?, estimate: UInt64, now: Date) {
-        let name = "recovered-\(pool.name)-\(thinId)"
+        let name = Names.recovered(pool: pool.name, thinId: thinId)
         let description = "\(Self.recoveredMarker): thin device \(thinId) of pool \(pool.name) had no record"
         if let volume, volume.id.hasPrefix("d-") {
             disks.append(DiskRecord(id: volume.id, name: name, description: description, poolName: pool.name, thinId: thinId,

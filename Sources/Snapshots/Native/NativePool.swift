@@ -33,7 +33,10 @@ struct NativePool {
         let uuid = info.uuid ?? ""
         guard uuid == KernelNames.poolUUID(record) || (uuid == KernelNames.Legacy.poolUUID(record.name) && standsOnOwnDevices(deviceName)) else {
             throw SnapshotsError(.deviceInUse, """
-                device-mapper device \(deviceName) is active but is not pool \(record.name)'s: its UUID is                 \(uuid.isEmpty ? "empty" : uuid), where this pool's is \(KernelNames.poolUUID(record)) (identity \(record.poolId));                 dmsnap will not use it. Find out what made it (`dmsetup info \(deviceName)`, `dmsetup table \(deviceName)`)                 and remove it, then run the command again
+                device-mapper device \(deviceName) is active but is not pool \(record.name)'s: its UUID is \
+                \(uuid.isEmpty ? "empty" : uuid), where this pool's is \(KernelNames.poolUUID(record)) (identity \(record.poolId)); \
+                dmsnap will not use it. Find out what made it (`dmsetup info \(deviceName)`, `dmsetup table \(deviceName)`) \
+                and remove it, then run the command again
                 """)
         }
         return true
@@ -151,7 +154,7 @@ struct NativePool {
         if try deviceMapper.info(name) != nil {
             guard try standsOnThisPool(name) else {
                 throw SnapshotsError(.deviceInUse, """
-                    device-mapper device \(name) is active but is not a thin device of pool \(record.name) (\(deviceName));                     dmsnap will not use it. Find out what made it (`dmsetup table \(name)`) and remove it, then run the command again
+                    device-mapper device \(name) is active but is not a thin device of pool \(record.name) (\(deviceName)); dmsnap will not use it. Find out what made it (`dmsetup table \(name)`) and remove it, then run the command again
                     """)
             }
             return

@@ -23,8 +23,8 @@ extension SnapshotService {
     public static let gibibyte: UInt64 = 1 << 30
 
     /// A new, empty thin disk.
-    public func createDisk(sizeBytes: UInt64, name: String?, description: String = "", poolName: String?) throws -> DiskRecord {
-        if let name { try Validation.requireName(name, what: "disk name") }
+    public func createDisk(sizeBytes: UInt64, name given: String?, description: String = "", poolName: String?) throws -> DiskRecord {
+        let name = try given.map { try Validation.name($0, what: "disk name") }
         try Validation.requireDescription(description)
         guard sizeBytes > 0, sizeBytes % 512 == 0 else {
             throw SnapshotsError(.invalidParameter, "the disk size must be a positive whole number of sectors")
@@ -49,10 +49,10 @@ extension SnapshotService {
     ///   - sizeBytes, poolName: what the caller asked for, if anything: a
     ///     clone has its snapshot's size and lives in its snapshot's pool, and
     ///     anything else is refused rather than ignored.
-    public func cloneDisk(fromSnapshot snapshotId: String, name: String?, description: String = "",
+    public func cloneDisk(fromSnapshot snapshotId: String, name given: String?, description: String = "",
                           sizeBytes: UInt64? = nil, poolName: String? = nil) throws -> DiskRecord {
         try Validation.requireID(snapshotId, kind: .snapshot)
-        if let name { try Validation.requireName(name, what: "disk name") }
+        let name = try given.map { try Validation.name($0, what: "disk name") }
         try Validation.requireDescription(description)
         return try mutating {
             let source = try snapshot(snapshotId)
@@ -140,6 +140,9 @@ extension SnapshotService {
                              makeThin: (NativePool, UInt32) throws -> Void) throws -> DiskRecord {
         let native = nativePool(pool)
         try native.requireWritable()
+        let largest = DiskRecord(id: payload.id, name: payload.name, description: payload.description, poolName: pool.name,
+                                 thinId: .max, sizeBytes: .max, createdAt: Date(), sourceSnapshotId: payload.snapshotId)
+        try requireManifestRoom(pool, adding: ManifestSize.of(largest))
         let (intent, current) = try beginIntent(operation, pool: pool, payload: payload)
         let stored = try JSONDecoder().decode(IntentPayload.self, from: intent.payload)
         guard let thinId = stored.newThinId else { throw SnapshotsError(.internalError, "intent without a thin id") }

@@ -34,7 +34,7 @@ extension SnapshotService {
     /// A snapshot by `s-` ID or by its name, which must then be unique.
     public func resolveSnapshot(_ reference: String) throws -> SnapshotRecord {
         if reference.hasPrefix("s-") { return try snapshot(reference) }
-        let matches = try catalog.read { db in try SnapshotRecord.filter(Column("name") == reference).fetchAll(db) }
+        let matches = try catalog.read { db in try SnapshotRecord.filter(Column("name") == Names.normalized(reference)).fetchAll(db) }
         guard matches.count == 1, let only = matches.first else {
             throw SnapshotsError(.invalidSnapshotIdNotFound, matches.isEmpty
                 ? "no snapshot has the ID or name \(Validation.shown(reference))"
@@ -54,7 +54,7 @@ extension SnapshotService {
     }
 
     private func diskNamed(_ name: String) throws -> DiskRecord {
-        guard let disk = try catalog.read({ db in try DiskRecord.filter(Column("name") == name).fetchOne(db) }) else {
+        guard let disk = try catalog.read({ db in try DiskRecord.filter(Column("name") == Names.normalized(name)).fetchOne(db) }) else {
             throw SnapshotsError(.invalidDiskIdNotFound, "no disk has the ID or name \(Validation.shown(name))")
         }
         return disk

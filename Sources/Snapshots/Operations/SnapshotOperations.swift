@@ -29,16 +29,11 @@ extension SnapshotService {
     /// An LVM disk is snapshotted through `lvcreate -s` instead. Either way the
     /// snapshot is refused when its pool is fuller than `usageLimit`
     /// (default: `DMSNAP_POOL_USAGE_LIMIT`, else 95%).
-    public func createSnapshot(diskId: String, name: String?, description: String = "",
+    public func createSnapshot(diskId: String, name given: String?, description: String = "",
                                retentionDays: Int? = nil, usageLimit: PoolUsageLimit? = nil) throws -> SnapshotRecord {
         try Validation.requireID(diskId, kind: .disk)
         let usageLimit = try usageLimit ?? PoolUsageLimit.fromEnvironment()
-        if let name {
-            try Validation.requireName(name, what: "snapshot name")
-            if name.hasPrefix("auto") {
-                throw SnapshotsError(.invalidName, "snapshot names starting with \"auto\" are reserved for automatic snapshots")
-            }
-        }
+        let name = try given.map { try Validation.name($0, what: "snapshot name", reservingAuto: true) }
         try Validation.requireDescription(description)
         if let retentionDays, !(1...65536).contains(retentionDays) {
             throw SnapshotsError(.invalidParameter, "RetentionDays must be between 1 and 65536, not \(retentionDays)")
@@ -60,6 +55,7 @@ extension SnapshotService {
             var payload = IntentPayload(id: id, name: name ?? id, description: description, diskId: disk.id,
                                         sizeBytes: disk.sizeBytes, retentionDays: retentionDays)
             payload.oldThinId = disk.thinId
+            try requireManifestRoom(pool, adding: ManifestSize.of(SnapshotRecord(largestOf: payload, pool: pool)))
             let (intent, current) = try beginIntent(.createSnapshot, pool: pool, payload: payload)
             payload = try JSONDecoder().decode(IntentPayload.self, from: intent.payload)
             guard let thinId = payload.newThinId else { throw SnapshotsError(.internalError, "intent without a thin id") }
@@ -140,7 +136,7 @@ extension SnapshotService {
             var request = SnapshotRecord.all()
             if let diskId = filter.diskId { request = request.filter(Column("diskId") == diskId) }
             if let ids = filter.snapshotIds { request = request.filter(ids.contains(Column("id"))) }
-            if let name = filter.name { request = request.filter(Column("name") == name) }
+            if let name = filter.name { request = request.filter(Column("name") == Names.normalized(name)) }
             if let groupId = filter.groupId { request = request.filter(Column("groupId") == groupId) }
             if let missing = filter.missing {
                 request = request.filter(missing ? Column("missingSince") != nil : Column("missingSince") == nil)
@@ -193,15 +189,19 @@ extension SnapshotService {
         }
     }
 
-    public func modifySnapshot(_ id: String, name: String?, description: String?) throws -> SnapshotRecord {
+    public func modifySnapshot(_ id: String, name given: String?, description: String?) throws -> SnapshotRecord {
         try Validation.requireID(id, kind: .snapshot)
-        if let name { try Validation.requireName(name, what: "snapshot name") }
+        let name = try given.map { try Validation.name($0, what: "snapshot name", reservingAuto: true) }
         if let description { try Validation.requireDescription(description) }
         return try mutating {
             var snapshot = try snapshot(id)
+            let before = ManifestSize.of(snapshot)
             if let name { snapshot.name = name }
             if let description { snapshot.description = description }
             snapshot.modifiedAt = Date()
+            if snapshot.backend == .native {
+                try requireManifestRoom(try pool(named: snapshot.poolName), adding: ManifestSize.of(snapshot) - before)
+            }
             try catalog.write { [snapshot] db in
                 try snapshot.update(db)
                 try self.writeManifest(db, poolName: snapshot.poolName)

@@ -12,11 +12,22 @@ enum Validation {
         }
     }
 
-    /// ECS names: 2 to 128 characters, starting with a letter, then letters,
-    /// digits, ':', '_', '-' or '.'; not starting with http:// or https://.
-    static func requireName(_ name: String, what: String) throws {
-        guard (2...128).contains(name.count) else {
-            throw SnapshotsError(.invalidName, "the \(what) \(shown(name)) must be 2 to 128 characters long")
+    /// A name for a disk, snapshot or group, by the rules of `Names`, in the
+    /// form it is stored in (NFC). ECS's own: 2 to 128 code points, starting
+    /// with a letter, then letters, digits, ':', '_', '-' or '.'; not starting
+    /// with http:// or https://. dmsnap's: at most 255 bytes, not starting with
+    /// an ID's prefix, and with `reservingAuto` (snapshots, groups) not with "auto".
+    static func name(_ given: String, what: String, reservingAuto: Bool = false) throws -> String {
+        let name = Names.normalized(given)
+        let codePoints = name.unicodeScalars.count
+        guard Names.codePoints.contains(codePoints) else {
+            throw SnapshotsError(.invalidName, """
+                the \(what) \(shown(name)) must be \(Names.codePoints.lowerBound) to \(Names.codePoints.upperBound) \
+                characters long (Unicode code points: an accent is one of its own); it has \(codePoints)
+                """)
+        }
+        guard name.utf8.count <= Names.maxBytes else {
+            throw SnapshotsError(.invalidName, "the \(what) \(shown(name)) is \(name.utf8.count) bytes of UTF-8; a name takes at most \(Names.maxBytes)")
         }
         guard let first = name.first, first.isLetter else {
             throw SnapshotsError(.invalidName, "the \(what) \(shown(name)) must start with a letter")
@@ -27,12 +38,25 @@ enum Validation {
         if let bad = name.first(where: { !($0.isLetter || $0.isNumber || ":_-.".contains($0)) }) {
             throw SnapshotsError(.invalidName, "the \(what) \(shown(name)) contains \(shown(String(bad))); use letters, digits, ':', '_', '-' and '.'")
         }
+        if let kind = Names.idPrefix(of: name) {
+            throw SnapshotsError(.invalidName, """
+                the \(what) \(shown(name)) starts with \(kind.prefix), the prefix of \(kind == .instance ? "an" : "a") \(kind.noun) ID: a name must not \
+                look like an ID, which a DISK or SNAPSHOT argument is taken as
+                """)
+        }
+        if reservingAuto, name.hasPrefix("auto") {
+            throw SnapshotsError(.invalidName, "the \(what) \(shown(name)) starts with \"auto\", which ECS keeps for automatic snapshots")
+        }
+        return name
     }
 
-    /// ECS descriptions: up to 256 characters, no control characters.
+    /// ECS descriptions: up to 256 code points (so at most 1 KiB), no control characters.
     static func requireDescription(_ text: String) throws {
-        guard text.count <= 256 else {
-            throw SnapshotsError(.invalidDescription, "the description is longer than 256 characters")
+        let codePoints = text.unicodeScalars.count
+        guard codePoints <= Names.maxDescriptionCodePoints, text.utf8.count <= Names.maxDescriptionBytes else {
+            throw SnapshotsError(.invalidDescription, """
+                the description is \(codePoints) characters (Unicode code points) long; it takes at most \(Names.maxDescriptionCodePoints)
+                """)
         }
         if text.hasPrefix("http://") || text.hasPrefix("https://") {
             throw SnapshotsError(.invalidDescription, "the description must not start with http:// or https://")
