@@ -196,22 +196,28 @@ extension SnapshotService {
     public func deleteSnapshot(_ id: String) throws {
         try Validation.requireID(id, kind: .snapshot)
         try mutating {
-            let snapshot = try snapshot(id)
-            if snapshot.backend == .lvm { return try deleteLVMSnapshot(snapshot) }
-            let pool = try pool(named: snapshot.poolName)
-            let native = nativePool(pool)
-            if let info = try deviceMapper.info(KernelNames.volume(snapshot.id)), info.openCount > 0, try isStillOpen(info.number) {
-                throw SnapshotsError(.incorrectSnapshotStatus, "snapshot \(id) is exposed and open; close it and run `dmsnap snapshot hide \(id)`")
-            }
-            var payload = IntentPayload(id: snapshot.id)
-            payload.oldThinId = snapshot.thinId
-            let (intent, current) = try beginIntent(.deleteSnapshot, pool: pool, payload: payload)
-            try native.deactivateVolume(snapshot.id)
-            try native.deleteThin(snapshot.thinId)
-            CrashPoint.reach("deleteSnapshot.afterMessage")
-            try native.commit(from: current.transactionId)
-            try finish(intent)
+            try deleteSnapshotLocked(try snapshot(id))
         }
+    }
+
+    /// Deletes a snapshot under the lock, through its deletion intent (also
+    /// run by recovery, for the members of a group it settles as failed).
+    func deleteSnapshotLocked(_ snapshot: SnapshotRecord) throws {
+        if snapshot.backend == .lvm { return try deleteLVMSnapshot(snapshot) }
+        let id = snapshot.id
+        let pool = try pool(named: snapshot.poolName)
+        let native = nativePool(pool)
+        if let info = try deviceMapper.info(KernelNames.volume(snapshot.id)), info.openCount > 0, try isStillOpen(info.number) {
+            throw SnapshotsError(.incorrectSnapshotStatus, "snapshot \(id) is exposed and open; close it and run `dmsnap snapshot hide \(id)`")
+        }
+        var payload = IntentPayload(id: snapshot.id)
+        payload.oldThinId = snapshot.thinId
+        let (intent, current) = try beginIntent(.deleteSnapshot, pool: pool, payload: payload)
+        try native.deactivateVolume(snapshot.id)
+        try native.deleteThin(snapshot.thinId)
+        CrashPoint.reach("deleteSnapshot.afterMessage")
+        try native.commit(from: current.transactionId)
+        try finish(intent)
     }
 
     public func modifySnapshot(_ id: String, name: String?, description: String?) throws -> SnapshotRecord {
