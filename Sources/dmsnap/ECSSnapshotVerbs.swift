@@ -49,7 +49,9 @@ struct DescribeSnapshotsVerb: ECSVerb {
         abstract: "ECS DescribeSnapshots: list snapshots, newest first, with filters and paging.",
         discussion: """
             Paging: --PageNumber/--PageSize (default 1 and 10, at most 100), or
-            --MaxResults with the NextToken of the previous page.
+            --MaxResults with the NextToken of the previous page, which resumes
+            right after the last snapshot that page listed, whatever was deleted
+            or added meanwhile.
 
             Examples:
               dmsnap DescribeSnapshots --DiskId d-… --output cols=SnapshotId,SnapshotName,CreationTime

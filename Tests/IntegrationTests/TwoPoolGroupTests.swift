@@ -56,14 +56,6 @@ struct TwoPoolGroupTests {
             return try Rig.shell("cat /sys/dev/block/\(pool)/dm/name").trimmingCharacters(in: .whitespacesAndNewlines)
         }
 
-        /// Reloads a pool's thin-pool line with `features` instead of its own.
-        func reloadPool(_ device: String, features: [String]) throws {
-            let line = try #require(try DeviceMapper().table(device).first)
-            let words = line.parameters.split(separator: " ").prefix(4).joined(separator: " ")
-            try DeviceMapper().reload(device, table: [TargetLine(start: 0, length: line.length, type: "thin-pool",
-                                                                 parameters: "\(words) \(features.count) \(features.joined(separator: " "))")])
-        }
-
         func groups() throws -> [[String: Any]] {
             try #require(CLI.field(try cli.succeed(["DescribeSnapshotGroups"]), "SnapshotGroups", "SnapshotGroup") as? [[String: Any]])
         }
@@ -129,7 +121,7 @@ struct TwoPoolGroupTests {
         #expect(overwritten != atGroup)
 
         let poolQ = try fixture.poolDevice(of: fixture.disks[1])
-        try fixture.reloadPool(poolQ, features: ["read_only"])
+        try FaultTests.Fixture.reloadPool(poolQ, features: ["read_only"])
         #expect(try DeviceMapper().thinPoolStatus(poolQ).mode == .readOnly)
         var pairs: [String] = []
         for (index, disk) in fixture.disks.enumerated() {
@@ -144,7 +136,7 @@ struct TwoPoolGroupTests {
         #expect(try fixture.checksums() == overwritten, "neither disk was rolled back by the group either")
 
         // With q writable again, the same rollback takes both disks back.
-        try fixture.reloadPool(poolQ, features: [])
+        try FaultTests.Fixture.reloadPool(poolQ, features: [])
         _ = try fixture.cli.succeed(["ResetDisks"] + pairs)
         #expect(try fixture.checksums() == atGroup)
         for pool in fixture.pools {

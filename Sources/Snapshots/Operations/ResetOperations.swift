@@ -66,8 +66,10 @@ extension SnapshotService {
                 throw SnapshotsError(.insufficientSpace, "pool \(pool.name) has handed out every thin device id; make a new pool")
             }
         }
+        // One pair alone needs no look ahead: resetLVMDisk checks the same
+        // right before its first change, and another LVM report costs a liblvm2cmd run.
         let lvmResets = resets.filter { $0.0.backend == .lvm }
-        if !lvmResets.isEmpty {
+        if !lvmResets.isEmpty && resets.count > 1 {
             try withLVM { session in
                 let inventory = try discoverLVM(session)
                 for (disk, snapshot) in lvmResets { _ = try lvmResetVolumes(disk, to: snapshot, deferred: deferred, in: inventory) }
