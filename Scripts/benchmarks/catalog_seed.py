@@ -74,12 +74,12 @@ def seed_snapshots(state, disk_id, count, kernel=True):
             if template is None or not TIMESTAMP.match(template["createdAt"]):
                 raise RuntimeError(f"no snapshot of {disk_id} made by dmsnap to clone, or an unknown date format")
             origin = db.execute("SELECT thinId FROM disk WHERE id = ?", (disk_id,)).fetchone()["thinId"]
-            pool = db.execute("SELECT name, nextThinId FROM pool WHERE name = ?", (template["poolName"],)).fetchone()
+            pool = db.execute("SELECT name, poolId, nextThinId FROM pool WHERE name = ?", (template["poolName"],)).fetchone()
             first = pool["nextThinId"]
             if kernel:
                 messages = PoolMessages()
                 for thin in range(first, first + count):
-                    messages.send(f"dmsnap-pool-{pool['name']}", f"create_snap {thin} {origin}")
+                    messages.send(f"dmsnap-pool-{pool['name']}-{pool['poolId']}", f"create_snap {thin} {origin}")
 
             columns = template.keys()
             start = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(milliseconds=count)

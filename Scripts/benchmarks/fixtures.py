@@ -174,10 +174,10 @@ def dmsnap_devices(state):
     db = sqlite3.connect(path, timeout=30)
     try:
         volumes = [row[0] for row in db.execute("SELECT id FROM snapshot UNION ALL SELECT id FROM disk")]
-        pools = db.execute("SELECT name, dataFile, metadataFile FROM pool").fetchall()
+        pools = db.execute("SELECT name || '-' || poolId, dataFile, metadataFile FROM pool").fetchall()
     finally:
         db.close()
-    # The manifest device stands on its pool, so it goes first.
+    # The manifest device stands on its pool, so it goes first. Pool devices carry the pool's identity.
     names = ([f"dmsnap-{v}" for v in volumes] + [f"dmsnap-manifest-{p[0]}" for p in pools]
              + [f"dmsnap-pool-{p[0]}" for p in pools])
     files = [f for p in pools for f in p[1:] if f]

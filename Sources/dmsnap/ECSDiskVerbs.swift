@@ -31,7 +31,7 @@ struct CreateDiskVerb: ECSVerb {
     @Option(name: .customLong("PoolName"), help: "The pool (default: the only pool).")
     var poolName: String?
 
-    func validate() throws {
+    func validateOptions() throws {
         switch (size, snapshotId) {
         case (nil, nil): throw ValidationError("Give --Size (GiB) or --SnapshotId.")
         case (.some(let size), _) where !(1...65536).contains(size):
@@ -39,6 +39,8 @@ struct CreateDiskVerb: ECSVerb {
         default: break
         }
     }
+
+    var responseSample: (any Encodable)? { ECSResponse.Created(RequestId: "", DiskId: "") }
 
     func respond(_ service: SnapshotService, requestId: String) throws -> any Encodable {
         let disk: DiskRecord
@@ -66,12 +68,24 @@ struct DescribeDisksVerb: ECSVerb {
     @Option(name: .customLong("PageNumber")) var pageNumber: Int?
     @Option(name: .customLong("PageSize")) var pageSize: Int?
 
+    var responseSample: (any Encodable)? { nil }
+
+    func parsedDiskIds() throws -> [String]? {
+        guard let diskIds else { return nil }
+        guard let ids = try? JSONDecoder().decode([String].self, from: Data(diskIds.utf8)) else {
+            throw ValidationError("--DiskIds must be a JSON array of disk IDs, like '[\"d-…\"]'.")
+        }
+        return ids
+    }
+
+    func validateOptions() throws {
+        _ = try parsedDiskIds()
+        _ = try Paging.byNumber(count: 0, pageNumber: pageNumber, pageSize: pageSize ?? 100)
+    }
+
     func respond(_ service: SnapshotService, requestId: String) throws -> any Encodable {
         var disks = try service.describeDisks()
-        if let diskIds {
-            guard let ids = try? JSONDecoder().decode([String].self, from: Data(diskIds.utf8)) else {
-                throw SnapshotsError(.invalidParameter, "--DiskIds must be a JSON array of disk IDs, like '[\"d-…\"]'")
-            }
+        if let ids = try parsedDiskIds() {
             disks = disks.filter { ids.contains($0.record.id) }
         }
         let page = try Paging.byNumber(count: disks.count, pageNumber: pageNumber, pageSize: pageSize ?? 100)
@@ -88,6 +102,8 @@ struct DeleteDiskVerb: ECSVerb {
     @OptionGroup var output: OutputOption
 
     @Option(name: .customLong("DiskId")) var diskId: String
+
+    var responseSample: (any Encodable)? { ECSResponse.Plain(RequestId: "") }
 
     func respond(_ service: SnapshotService, requestId: String) throws -> any Encodable {
         try service.deleteDisk(diskId)
@@ -112,6 +128,8 @@ struct ResetDiskVerb: ECSVerb {
     @Option(name: .customLong("SnapshotId")) var snapshotId: String
     @Option(name: .customLong("Deferred"), help: "dmsnap's, LVM disks only: true to roll an open disk back at its next activation.")
     var deferred: Bool = false
+
+    var responseSample: (any Encodable)? { ECSResponse.Plain(RequestId: "") }
 
     func respond(_ service: SnapshotService, requestId: String) throws -> any Encodable {
         try service.resetDisk(diskId, toSnapshot: snapshotId, deferred: deferred)
@@ -151,7 +169,9 @@ struct ResetDisksVerb: ECSVerb {
         }
     }
 
-    func validate() throws { _ = try parsedPairs() }
+    func validateOptions() throws { _ = try parsedPairs() }
+
+    var responseSample: (any Encodable)? { ECSResponse.Plain(RequestId: "") }
 
     func respond(_ service: SnapshotService, requestId: String) throws -> any Encodable {
         try service.resetDisks(try parsedPairs())

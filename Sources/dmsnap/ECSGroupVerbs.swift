@@ -60,12 +60,15 @@ struct CreateSnapshotGroupVerb: ECSVerb {
     @Argument(parsing: .allUnrecognized, help: ArgumentHelp("--DiskId.N d-… or --ExcludeDiskId.N d-…", valueName: "disks"))
     var diskWords: [String] = []
 
-    func validate() throws {
+    func validateOptions() throws {
         _ = try IndexedDiskIds(diskWords)
         guard freezeTimeout.isFinite, (0.1...600).contains(freezeTimeout) else {
             throw ValidationError("--FreezeTimeout must be between 0.1 and 600 seconds.")
         }
     }
+
+    /// A dry run changes nothing: its plan is checked when it is printed.
+    var responseSample: (any Encodable)? { dryRun ? nil : ECSResponse.CreatedGroup(RequestId: "", SnapshotGroupId: "", HoldWindowMs: 0) }
 
     func respond(_ service: SnapshotService, requestId: String) throws -> any Encodable {
         let ids = try IndexedDiskIds(diskWords)
@@ -102,7 +105,9 @@ struct DescribeSnapshotGroupsVerb: ECSVerb {
         return ids
     }
 
-    func validate() throws { _ = try groupIds() }
+    func validateOptions() throws { _ = try groupIds() }
+
+    var responseSample: (any Encodable)? { nil }
 
     func respond(_ service: SnapshotService, requestId: String) throws -> any Encodable {
         let instance = (try? InstanceIdentity.instanceID().rawValue) ?? ""
@@ -121,6 +126,8 @@ struct DeleteSnapshotGroupVerb: ECSVerb {
     @OptionGroup var output: OutputOption
 
     @Option(name: .customLong("SnapshotGroupId")) var groupId: String
+
+    var responseSample: (any Encodable)? { ECSResponse.Plain(RequestId: "") }
 
     func respond(_ service: SnapshotService, requestId: String) throws -> any Encodable {
         try service.deleteSnapshotGroup(groupId)

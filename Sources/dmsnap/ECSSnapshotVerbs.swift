@@ -28,11 +28,13 @@ struct CreateSnapshotVerb: ECSVerb {
             help: "dmsnap's: refuse when the disk's thin pool has more than this percent of its data or metadata in use (default: $DMSNAP_POOL_USAGE_LIMIT, else 95).")
     var poolUsageLimit: Double?
 
-    func validate() throws {
+    func validateOptions() throws {
         if let poolUsageLimit { _ = try PoolUsageLimit(percent: poolUsageLimit) }
     }
 
     var compactResponse: Bool { true }
+
+    var responseSample: (any Encodable)? { ECSResponse.Created(RequestId: "", SnapshotId: "") }
 
     func respond(_ service: SnapshotService, requestId: String) throws -> any Encodable {
         let snapshot = try service.createSnapshot(diskId: diskId, name: snapshotName, description: description, retentionDays: retentionDays,
@@ -47,7 +49,9 @@ struct DescribeSnapshotsVerb: ECSVerb {
         abstract: "ECS DescribeSnapshots: list snapshots, newest first, with filters and paging.",
         discussion: """
             Paging: --PageNumber/--PageSize (default 1 and 10, at most 100), or
-            --MaxResults with the NextToken of the previous page.
+            --MaxResults with the NextToken of the previous page, which resumes
+            right after the last snapshot that page listed, whatever was deleted
+            or added meanwhile.
 
             Examples:
               dmsnap DescribeSnapshots --DiskId d-… --output cols=SnapshotId,SnapshotName,CreationTime
@@ -77,25 +81,47 @@ struct DescribeSnapshotsVerb: ECSVerb {
     @Option(name: .customLong("MaxResults")) var maxResults: Int?
     @Option(name: .customLong("NextToken")) var nextToken: String?
 
-    func validate() throws {
+    var responseSample: (any Encodable)? { nil }
+
+    func validateOptions() throws {
         if (pageNumber != nil || pageSize != nil) && (maxResults != nil || nextToken != nil) {
             throw ValidationError("Use --PageNumber/--PageSize or --MaxResults/--NextToken, not both.")
         }
         if let status, !["progressing", "accomplished", "failed", "missing", "all"].contains(status) {
             throw ValidationError("--Status must be progressing, accomplished, failed, missing or all.")
         }
+        _ = try parsedSnapshotIds()
+        do throws(SnapshotsError) {
+            if maxResults != nil || nextToken != nil {
+                _ = try tokenPage()
+            } else {
+                _ = try Paging.byNumber(count: 0, pageNumber: pageNumber, pageSize: pageSize)
+            }
+        } catch {
+            throw ValidationError(error.message)
+        }
+    }
+
+    func parsedSnapshotIds() throws -> [String]? {
+        guard let snapshotIds else { return nil }
+        guard let parsed = try? JSONDecoder().decode([String].self, from: Data(snapshotIds.utf8)), parsed.count <= 100 else {
+            throw ValidationError("--SnapshotIds must be a JSON array of at most 100 snapshot IDs, like '[\"s-…\"]'.")
+        }
+        return parsed
+    }
+
+    /// A token only pages the listing it came from: the filters are its scope.
+    private var tokenScope: String {
+        [diskId, snapshotIds, snapshotName, status, groupId].map { $0 ?? "" }.joined(separator: "\u{1}")
+    }
+
+    private func tokenPage() throws(SnapshotsError) -> Paging.TokenPage {
+        try Paging.byToken(maxResults: maxResults, nextToken: nextToken, kind: .snapshot, scope: tokenScope)
     }
 
     func respond(_ service: SnapshotService, requestId: String) throws -> any Encodable {
-        var ids: [String]?
-        if let snapshotIds {
-            guard let parsed = try? JSONDecoder().decode([String].self, from: Data(snapshotIds.utf8)), parsed.count <= 100 else {
-                throw SnapshotsError(.invalidParameter, "--SnapshotIds must be a JSON array of at most 100 snapshot IDs, like '[\"s-…\"]'")
-            }
-            ids = parsed
-        }
         // Every dmsnap snapshot is complete once recorded, or missing: none is progressing or failed.
-        var filter = SnapshotFilter(diskId: diskId, snapshotIds: ids, name: snapshotName, groupId: groupId)
+        var filter = SnapshotFilter(diskId: diskId, snapshotIds: try parsedSnapshotIds(), name: snapshotName, groupId: groupId)
         switch status {
         case "missing": filter.missing = true
         case "accomplished": filter.missing = false
@@ -103,16 +129,11 @@ struct DescribeSnapshotsVerb: ECSVerb {
         default: break
         }
         if maxResults != nil || nextToken != nil {
-            // A token only pages the listing it came from.
-            let scope = [diskId, snapshotIds, snapshotName, status, groupId].map { $0 ?? "" }.joined(separator: "\u{1}")
-            let (maxResults, nextToken) = (maxResults, nextToken)
-            let page = { @Sendable (count: Int) throws in
-                try Paging.byToken(count: count, maxResults: maxResults, nextToken: nextToken, scope: scope)
-            }
-            let found = try service.describeSnapshots(filter) { try page($0).range }
+            let page = try tokenPage()
+            let found = try service.describeSnapshots(filter, after: page.after, limit: page.limit)
+            let next = Paging.nextToken(after: found.snapshots.last.flatMap(ListingCursor.init(after:)), more: found.more, scope: tokenScope)
             return ECSResponse.DescribeSnapshots(RequestId: requestId, TotalCount: found.totalCount, PageNumber: nil, PageSize: nil,
-                                                 NextToken: try page(found.totalCount).nextToken ?? "",
-                                                 Snapshots: .init(Snapshot: found.snapshots.map { ECSSnapshot($0) }))
+                                                 NextToken: next ?? "", Snapshots: .init(Snapshot: found.snapshots.map { ECSSnapshot($0) }))
         }
         let (pageNumber, pageSize) = (pageNumber, pageSize)
         let page = { @Sendable (count: Int) throws in try Paging.byNumber(count: count, pageNumber: pageNumber, pageSize: pageSize) }
@@ -135,6 +156,8 @@ struct DeleteSnapshotVerb: ECSVerb {
     @Option(name: .customLong("Force"), help: "Accepted for ECS compatibility; dmsnap snapshots have no dependent images.")
     var force: Bool = false
 
+    var responseSample: (any Encodable)? { ECSResponse.Plain(RequestId: "") }
+
     func respond(_ service: SnapshotService, requestId: String) throws -> any Encodable {
         try service.deleteSnapshot(snapshotId)
         return ECSResponse.Plain(RequestId: requestId)
@@ -151,6 +174,8 @@ struct ModifySnapshotAttributeVerb: ECSVerb {
     @Option(name: .customLong("SnapshotId")) var snapshotId: String
     @Option(name: .customLong("SnapshotName"), help: NameHelp.snapshot) var snapshotName: String?
     @Option(name: .customLong("Description"), help: NameHelp.description) var description: String?
+
+    var responseSample: (any Encodable)? { ECSResponse.Plain(RequestId: "") }
 
     func respond(_ service: SnapshotService, requestId: String) throws -> any Encodable {
         _ = try service.modifySnapshot(snapshotId, name: snapshotName, description: description)

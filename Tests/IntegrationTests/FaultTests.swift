@@ -47,10 +47,15 @@ struct FaultTests {
 
         /// The pool's thin-pool line with `features` instead of its own.
         func reloadPool(features: [String]) throws {
-            let line = try #require(try DeviceMapper().table(poolDevice).first)
+            try Self.reloadPool(poolDevice, features: features)
+        }
+
+        /// A thin-pool device's line with `features` instead of its own.
+        static func reloadPool(_ device: String, features: [String]) throws {
+            let line = try #require(try DeviceMapper().table(device).first)
             let words = line.parameters.split(separator: " ").prefix(4).joined(separator: " ")
-            try DeviceMapper().reload(poolDevice, table: [TargetLine(start: 0, length: line.length, type: "thin-pool",
-                                                                     parameters: "\(words) \(features.count) \(features.joined(separator: " "))")])
+            try DeviceMapper().reload(device, table: [TargetLine(start: 0, length: line.length, type: "thin-pool",
+                                                                 parameters: "\(words) \(features.count) \(features.joined(separator: " "))")])
         }
 
         var mode: ThinPoolStatus.Mode { get throws { try DeviceMapper().thinPoolStatus(poolDevice).mode } }

@@ -113,7 +113,7 @@ struct ManifestCapacityTests {
     static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().path
 
-    static func device(_ fixture: Fixture) -> String { "/dev/mapper/dmsnap-manifest-\(fixture.poolName)" }
+    static func device(_ fixture: Fixture) throws -> String { "/dev/mapper/" + (try PoolDevice.manifest(fixture.poolName)) }
 
     /// The headers at 0, 1 GiB and 4 MiB (only a format-1 one counts there).
     static func slots(_ fixture: Fixture) throws -> [Slot?] {
@@ -173,9 +173,10 @@ struct ManifestCapacityTests {
         for offset in [0, ManifestDevice.slotCapacity] { try write(fixture, [UInt8](repeating: 0, count: 4096), at: offset) }
         try write(fixture, slot + [UInt8](repeating: 0, count: ManifestSlot.roundedUp(slot.count) - slot.count), at: 4 << 20)
         let deviceMapper = DeviceMapper()
-        var table = try deviceMapper.table(KernelNames.manifest(fixture.poolName))
+        let manifest = try PoolDevice.manifest(fixture.poolName)
+        var table = try deviceMapper.table(manifest)
         table[0].length = (8 << 20) / 512
-        try deviceMapper.reload(KernelNames.manifest(fixture.poolName), table: table)
+        try deviceMapper.reload(manifest, table: table)
         return generation
     }
 
@@ -217,12 +218,12 @@ struct ManifestCapacityTests {
                 db.execute("BEGIN IMMEDIATE")
                 template = dict(db.execute("SELECT * FROM snapshot WHERE diskId = ? ORDER BY createdAt DESC LIMIT 1", (disk,)).fetchone())
                 origin = db.execute("SELECT thinId FROM disk WHERE id = ?", (disk,)).fetchone()["thinId"]
-                pool = db.execute("SELECT name, nextThinId FROM pool WHERE name = ?", (template["poolName"],)).fetchone()
+                pool = db.execute("SELECT name, poolId, nextThinId FROM pool WHERE name = ?", (template["poolName"],)).fetchone()
                 first = pool["nextThinId"] if kernel else 1000000
                 if kernel:
                     messages = catalog_seed.PoolMessages()
                     for thin in range(first, first + count):
-                        messages.send("dmsnap-pool-" + pool["name"], "create_snap %d %d" % (thin, origin))
+                        messages.send("dmsnap-pool-%s-%s" % (pool["name"], pool["poolId"]), "create_snap %d %d" % (thin, origin))
                     db.execute("UPDATE pool SET nextThinId = ? WHERE name = ?", (first + count, pool["name"]))
                 start = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(seconds=count)
                 for index in range(count):

@@ -36,7 +36,7 @@ struct ManifestScaleTests {
             \(Self.binary) CreateSnapshot --DiskId \(disk) --SnapshotName '\(ManifestCapacityTests.longestName)' 2>&1 >/dev/null
             """)
         print("ManifestScaleTests: CreateSnapshot at \(Self.count + 1) snapshots: \(timed)")
-        let manifest = "/dev/mapper/dmsnap-manifest-\(poolName)"
+        let manifest = "/dev/mapper/" + (try PoolDevice.manifest(poolName))
         let lengths = try [0, ManifestDevice.slotCapacity].map { offset in
             Int(try Rig.shell("dd if=\(manifest) bs=4096 skip=\(offset / 4096) count=1 status=none | od -An -tu4 -j12 -N4")
                 .trimmingCharacters(in: .whitespaces.union(.newlines))) ?? 0
@@ -66,12 +66,13 @@ struct ManifestScaleTests {
 
     /// The pool's devices and files go without deleting 100,000 snapshots one by one.
     static func tearDown(stateDirectory: String, poolName: String) {
+        guard let pool = try? PoolDevice.name(poolName) else { return }
         _ = try? Rig.shell("""
             for device in $(dmsetup ls | awk '{print $1}'); do
-                dmsetup table "$device" 2>/dev/null | grep -q " $(dmsetup info -c --noheadings -o major,minor dmsnap-pool-\(poolName) 2>/dev/null) " \
+                dmsetup table "$device" 2>/dev/null | grep -q " $(dmsetup info -c --noheadings -o major,minor \(pool) 2>/dev/null) " \
                     && dmsetup remove --retry "$device"
             done
-            dmsetup remove --retry dmsnap-pool-\(poolName)
+            dmsetup remove --retry \(pool)
             for file in \(stateDirectory)/pools/\(poolName)/*.img; do losetup -j "$file" | cut -d: -f1 | xargs -r losetup -d; done
             rm -rf \(stateDirectory)
             true

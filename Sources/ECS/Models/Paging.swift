@@ -1,13 +1,15 @@
 import Snapshots
 
-/// ECS's two ways of paging a list, over a list already in its final order.
+/// ECS's two ways of paging a list in its final order.
 ///
 /// - PageNumber (from 1, default 1) and PageSize (1 to 100, default 10); the
 ///   response carries TotalCount, PageNumber and PageSize. A page past the end
 ///   is empty, not an error.
 /// - MaxResults (1 to 100, default 10) and the NextToken of the previous
 ///   response; the response carries TotalCount and NextToken, which is empty on
-///   the last page ("if NextToken is empty, no next page exists").
+///   the last page ("if NextToken is empty, no next page exists"). A token is
+///   the place of the last item returned (`ListingCursor`), so the next page
+///   starts right after it even when items before it were deleted meanwhile.
 ///
 /// Out-of-range sizes and tokens dmsnap did not issue are `InvalidParameter`.
 public enum Paging {
@@ -26,15 +28,12 @@ public enum Paging {
         }
     }
 
+    /// Where a NextToken page starts and how long it is.
     public struct TokenPage: Equatable, Sendable {
-        public var range: Range<Int>
-        /// The token for the page after this one; nil on the last page.
-        public var nextToken: String?
-
-        /// `TotalCount` and `NextToken` (empty on the last page), for a response object.
-        public func responseMembers(totalCount: Int) -> [(key: String, value: JSONValue)] {
-            [("TotalCount", .int(totalCount)), ("NextToken", .string(nextToken ?? ""))]
-        }
+        /// The most items on the page.
+        public var limit: Int
+        /// The page starts after this place; nil for the first page.
+        public var after: ListingCursor?
     }
 
     /// The page `pageNumber` of `pageSize` items out of `count`.
@@ -51,17 +50,21 @@ public enum Paging {
     ///
     /// `scope` names the listing (its filters, say); a token is only accepted
     /// back with the same scope, so a token from another query is refused
-    /// instead of silently skipping into a different list. A token whose page
-    /// now lies past the end (items were deleted meanwhile) gives an empty last page.
-    public static func byToken(count: Int, maxResults: Int?, nextToken: String?, scope: String = "") throws(SnapshotsError) -> TokenPage {
+    /// instead of silently skipping into a different list. `kind` is the kind
+    /// of the listed IDs.
+    public static func byToken(maxResults: Int?, nextToken: String?, kind: ResourceID.Kind,
+                               scope: String = "") throws(SnapshotsError) -> TokenPage {
         let size = maxResults ?? defaultPageSize
         try requireSize(size, name: "MaxResults")
-        var start = 0
-        if let nextToken, !nextToken.isEmpty {
-            start = min(try PageToken.offset(in: nextToken, scope: scope), count)
-        }
-        let end = start + min(size, count - start)
-        return TokenPage(range: start..<end, nextToken: end < count ? PageToken.make(offset: end, scope: scope) : nil)
+        guard let nextToken, !nextToken.isEmpty else { return TokenPage(limit: size, after: nil) }
+        return TokenPage(limit: size, after: try PageToken.cursor(in: nextToken, kind: kind, scope: scope))
+    }
+
+    /// The NextToken of a page whose last item is at `last`: nil (ECS's empty
+    /// NextToken) when no item follows it.
+    public static func nextToken(after last: ListingCursor?, more: Bool, scope: String = "") -> String? {
+        guard more, let last else { return nil }
+        return PageToken.make(after: last, scope: scope)
     }
 
     private static func requireSize(_ size: Int, name: String) throws(SnapshotsError) {

@@ -149,14 +149,22 @@ extension SnapshotService {
         // Commit each pool once: its members' messages all went before the release.
         var committed = Set<String>()
         var snapshots: [SnapshotRecord] = []
-        for member in members {
-            if committed.insert(member.pool.name).inserted {
-                try nativePool(member.pool).commit(from: member.intent.transactionId)
+        do {
+            for member in members {
+                if committed.insert(member.pool.name).inserted {
+                    try nativePool(member.pool).commit(from: member.intent.transactionId)
+                }
+                CrashPoint.reach("createSnapshotGroup.afterCommit")
+                var payload = member.payload
+                payload.holdWindowMicroseconds = window.microseconds
+                snapshots.append(try finishSnapshotCreation(member.intent, payload: payload, pool: member.pool))
             }
-            CrashPoint.reach("createSnapshotGroup.afterCommit")
-            var payload = member.payload
-            payload.holdWindowMicroseconds = window.microseconds
-            snapshots.append(try finishSnapshotCreation(member.intent, payload: payload, pool: member.pool))
+        } catch {
+            // A pool that did not commit fails the group, which keeps nothing:
+            // recovery undoes the rest and deletes what other pools committed
+            // now, rather than at the next command (settleInterruptedGroups).
+            _ = try? recoverLocked()
+            throw error
         }
         return SnapshotGroupResult(plan: plan, group: try endGroup(group, status: .accomplished, window: window), snapshots: snapshots)
     }

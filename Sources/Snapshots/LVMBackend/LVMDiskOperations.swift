@@ -53,24 +53,7 @@ extension SnapshotService {
     /// disk is refused unless `deferred`: LVM then merges at the disk's next activation.
     func resetLVMDisk(_ disk: DiskRecord, to snapshot: SnapshotRecord, deferred: Bool) throws {
         try withLVM { session in
-            let inventory = try discoverLVM(session)
-            let target = try liveVolume(of: disk, in: inventory)
-            let source = try liveVolume(of: snapshot, in: inventory)
-            guard source.volumeGroup == target.volumeGroup, source.origin == target.name else {
-                throw SnapshotsError(.invalidParameter, """
-                    snapshot \(snapshot.id) (\(source.qualifiedName)) is not a snapshot of disk \(disk.id) \
-                    (\(target.qualifiedName)): its origin is \(source.origin.map { "\(source.volumeGroup)/\($0)" } ?? "gone")
-                    """)
-            }
-            if target.attributes.isMergingOrigin {
-                throw SnapshotsError(.incorrectDiskStatus, "disk \(disk.id) (\(target.qualifiedName)) already has a rollback pending until its next activation")
-            }
-            if !deferred, try isStillOpen(target) {
-                let mountPoint = LVMInventory.deviceNumber(target).flatMap { MountTable.current().mountPoint(of: $0) }
-                throw SnapshotsError(.incorrectDiskStatus, mountPoint.map {
-                    "disk \(disk.id) (\(target.qualifiedName)) is mounted on \($0); unmount it first, or ask for a deferred rollback (--deferred) that LVM performs at its next activation"
-                } ?? "disk \(disk.id) (\(target.qualifiedName)) is open; close it first, or ask for a deferred rollback (--deferred) that LVM performs at its next activation")
-            }
+            let (target, source) = try lvmResetVolumes(disk, to: snapshot, deferred: deferred, in: try discoverLVM(session))
             var payload = IntentPayload(id: disk.id, diskId: disk.id, snapshotId: snapshot.id, sizeBytes: target.size)
             payload.lvUuid = source.uuid
             payload.deferred = deferred
@@ -91,6 +74,35 @@ extension SnapshotService {
             CrashPoint.reach("lvmResetDisk.afterMerge")
             try finishLVMReset(intent, payload: payload, session: session)
         }
+    }
+
+    /// The disk's and the snapshot's LVs, once everything an LVM rollback
+    /// needs is checked: the snapshot is one of the disk, no rollback is
+    /// pending on the disk, its thin pool is healthy (a failed, full or
+    /// read-only pool cannot take the copy), and it is not open unless `deferred`.
+    func lvmResetVolumes(_ disk: DiskRecord, to snapshot: SnapshotRecord, deferred: Bool,
+                         in inventory: LVMInventory) throws -> (target: LogicalVolume, source: LogicalVolume) {
+        let target = try liveVolume(of: disk, in: inventory)
+        let source = try liveVolume(of: snapshot, in: inventory)
+        guard source.volumeGroup == target.volumeGroup, source.origin == target.name else {
+            throw SnapshotsError(.invalidParameter, """
+                snapshot \(snapshot.id) (\(source.qualifiedName)) is not a snapshot of disk \(disk.id) \
+                (\(target.qualifiedName)): its origin is \(source.origin.map { "\(source.volumeGroup)/\($0)" } ?? "gone")
+                """)
+        }
+        if target.attributes.isMergingOrigin {
+            throw SnapshotsError(.incorrectDiskStatus, "disk \(disk.id) (\(target.qualifiedName)) already has a rollback pending until its next activation")
+        }
+        if let pool = inventory.pool(of: target), let state = ["F": "failed", "D": "out of data space", "M": "read-only (its metadata)"][String(pool.attributes.health)] {
+            throw SnapshotsError(.poolInUse, "the thin pool \(pool.qualifiedName) of disk \(disk.id) is \(state) (lv_attr \(pool.attributes)); see `lvs -a \(pool.volumeGroup)` and repair it first")
+        }
+        if !deferred, try isStillOpen(target) {
+            let mountPoint = LVMInventory.deviceNumber(target).flatMap { MountTable.current().mountPoint(of: $0) }
+            throw SnapshotsError(.incorrectDiskStatus, mountPoint.map {
+                "disk \(disk.id) (\(target.qualifiedName)) is mounted on \($0); unmount it first, or ask for a deferred rollback (--deferred) that LVM performs at its next activation"
+            } ?? "disk \(disk.id) (\(target.qualifiedName)) is open; close it first, or ask for a deferred rollback (--deferred) that LVM performs at its next activation")
+        }
+        return (target, source)
     }
 
     /// After the merge: the copy takes over the snapshot's record and, once

@@ -119,20 +119,6 @@ extension SnapshotService {
         }
     }
 
-    /// A group still "progressing" after its intents are settled was
-    /// interrupted: it is accomplished if every disk got its snapshot (the
-    /// commit comes only after a clean release), otherwise failed.
-    private func settleInterruptedGroups() throws {
-        try catalog.write { db in
-            for var group in try SnapshotGroupRecord.filter(Column("status") == SnapshotGroupRecord.Status.progressing.rawValue).fetchAll(db) {
-                let members = try SnapshotRecord.filter(Column("groupId") == group.id).fetchCount(db)
-                group.status = members == group.diskIds.count ? .accomplished : .failed
-                try group.update(db)
-                try self.writeManifests(db, ofGroup: group.id)
-            }
-        }
-    }
-
     private func rollForward(_ operation: IntentOperation, intent: IntentRecord, payload: IntentPayload, pool: PoolRecord) throws {
         switch operation {
         case .createDisk, .cloneDisk:

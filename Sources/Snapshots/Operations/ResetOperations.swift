@@ -11,18 +11,31 @@ extension SnapshotService {
     /// An LVM disk is rolled back by merging a copy of the snapshot; an open one
     /// is refused unless `deferred`, and LVM then merges at its next activation.
     public func resetDisk(_ diskId: String, toSnapshot snapshotId: String, deferred: Bool = false) throws {
-        try Self.requireIDs([(diskId, snapshotId)])
-        try mutating {
-            try resetLocked(diskId, toSnapshot: snapshotId, deferred: deferred)
-        }
+        try resetDisks([(diskId, snapshotId)], deferred: deferred)
     }
 
-    /// Several rollbacks in one invocation (ECS ResetDisks); every pair is checked before the first runs.
+    /// Several rollbacks in one invocation (ECS ResetDisks, `group rollback`).
+    /// Everything every pair needs is checked before the first rollback (see
+    /// `checkResets`), so a refusal leaves every disk as it was.
     public func resetDisks(_ pairs: [(diskId: String, snapshotId: String)], deferred: Bool = false) throws {
         try Self.requireIDs(pairs)
         try mutating {
-            for (diskId, snapshotId) in pairs { try checkReset(diskId, snapshotId, deferred: deferred) }
-            for (diskId, snapshotId) in pairs { try resetLocked(diskId, toSnapshot: snapshotId, deferred: deferred) }
+            let resets = try checkResets(pairs, deferred: deferred)
+            var done: [String] = []
+            for (disk, snapshot) in resets {
+                do {
+                    if disk.backend == .lvm {
+                        try resetLVMDisk(disk, to: snapshot, deferred: deferred)
+                    } else {
+                        try resetNativeDisk(disk, to: snapshot)
+                    }
+                } catch let error as SnapshotsError where !done.isEmpty {
+                    // Every check passed, so only the kernel or LVM failing midway gets here: say what was done.
+                    throw SnapshotsError(error.code, "\(error.message); disks \(done.joined(separator: ", ")) were rolled back already, "
+                                         + "\(resets.dropFirst(done.count).map(\.0.id).joined(separator: ", ")) were not")
+                }
+                done.append(disk.id)
+            }
         }
     }
 
@@ -34,14 +47,45 @@ extension SnapshotService {
         }
     }
 
-    @discardableResult
+    /// Checks everything each rollback needs, for every pair, before any runs:
+    /// each disk named once, the snapshot taken of the disk (or the disk
+    /// cloned from it), the disk not mounted or open, its pool writable with a
+    /// thin device id free for each rollback in it (native), and for LVM
+    /// disks what `lvmResetVolumes` checks against LVM's report.
+    private func checkResets(_ pairs: [(diskId: String, snapshotId: String)], deferred: Bool) throws -> [(DiskRecord, SnapshotRecord)] {
+        var seen = Set<String>()
+        for (diskId, _) in pairs where !seen.insert(diskId).inserted {
+            throw SnapshotsError(.invalidParameter, "disk \(diskId) is given twice; give each disk one snapshot")
+        }
+        let resets = try pairs.map { try checkReset($0.diskId, $0.snapshotId, deferred: deferred) }
+        let perPool = Dictionary(grouping: resets.filter { $0.0.backend == .native }, by: \.0.poolName)
+        for (poolName, inPool) in perPool.sorted(by: { $0.key < $1.key }) {
+            let pool = try pool(named: poolName)
+            try nativePool(pool).requireWritable()
+            guard UInt64(pool.nextThinId) + UInt64(inPool.count) <= UInt64(ManifestDevice.thinId) else {
+                throw SnapshotsError(.insufficientSpace, "pool \(pool.name) has handed out every thin device id; make a new pool")
+            }
+        }
+        // One pair alone needs no look ahead: resetLVMDisk checks the same
+        // right before its first change, and another LVM report costs a liblvm2cmd run.
+        let lvmResets = resets.filter { $0.0.backend == .lvm }
+        if !lvmResets.isEmpty && resets.count > 1 {
+            try withLVM { session in
+                let inventory = try discoverLVM(session)
+                for (disk, snapshot) in lvmResets { _ = try lvmResetVolumes(disk, to: snapshot, deferred: deferred, in: inventory) }
+            }
+        }
+        return resets
+    }
+
+    /// The checks of one pair that need only the catalog and the disk's own device.
     private func checkReset(_ diskId: String, _ snapshotId: String, deferred: Bool) throws -> (DiskRecord, SnapshotRecord) {
         let disk = try disk(diskId)
         let snapshot = try snapshot(snapshotId)
         guard snapshot.backend == disk.backend else {
             throw SnapshotsError(.invalidParameter, "snapshot \(snapshot.id) (\(snapshot.backend)) was not taken of disk \(disk.id) (\(disk.backend))")
         }
-        if disk.backend == .lvm { return (disk, snapshot) }  // LVM's checks need the LVs: resetLVMDisk.
+        if disk.backend == .lvm { return (disk, snapshot) }  // LVM's checks need the LVs: lvmResetVolumes.
         if deferred {
             throw SnapshotsError(.invalidParameter, "a deferred rollback is for LVM disks; disk \(disk.id) is in a native pool")
         }
@@ -52,12 +96,10 @@ extension SnapshotService {
         return (disk, snapshot)
     }
 
-    private func resetLocked(_ diskId: String, toSnapshot snapshotId: String, deferred: Bool) throws {
-        let (disk, snapshot) = try checkReset(diskId, snapshotId, deferred: deferred)
-        if disk.backend == .lvm { return try resetLVMDisk(disk, to: snapshot, deferred: deferred) }
+    /// One native rollback, its checks done.
+    private func resetNativeDisk(_ disk: DiskRecord, to snapshot: SnapshotRecord) throws {
         let pool = try pool(named: disk.poolName)
         let native = nativePool(pool)
-        try native.requireWritable()
         var payload = IntentPayload(id: disk.id, diskId: disk.id, snapshotId: snapshot.id, sizeBytes: disk.sizeBytes)
         payload.oldThinId = disk.thinId
         let (intent, current) = try beginIntent(.resetDisk, pool: pool, payload: payload)

@@ -129,6 +129,32 @@ extension SnapshotService {
     /// only those rows are read (a page of a 10,000-snapshot disk reads 100).
     public func describeSnapshots(_ filter: SnapshotFilter,
                                   page: @Sendable (_ totalCount: Int) throws -> Range<Int>) throws -> (totalCount: Int, snapshots: [SnapshotRecord]) {
+        try readSnapshots(filter) { db, request in
+            let totalCount = try request.fetchCount(db)
+            let range = try page(totalCount)
+            guard !range.isEmpty else { return (totalCount, []) }
+            return (totalCount, try request.order(ListingCursor.ordering).limit(range.count, offset: range.lowerBound).fetchAll(db))
+        }
+    }
+
+    /// Up to `limit` of the snapshots `filter` selects, newest first, listed
+    /// after `cursor` (from the first without one), how many it selects in
+    /// all, and whether more follow the last one returned.
+    public func describeSnapshots(_ filter: SnapshotFilter, after cursor: ListingCursor?,
+                                  limit: Int) throws -> (totalCount: Int, snapshots: [SnapshotRecord], more: Bool) {
+        try readSnapshots(filter) { db, request in
+            let totalCount = try request.fetchCount(db)
+            let following = cursor.map { request.filter($0.rowsAfter) } ?? request
+            // One row past the page says whether another page follows.
+            let rows = try following.order(ListingCursor.ordering).limit(max(limit, 0) + 1).fetchAll(db)
+            return (totalCount, Array(rows.prefix(limit)), rows.count > limit)
+        }
+    }
+
+    /// Runs `body` on the request for the snapshots `filter` selects, after
+    /// checking its IDs and bringing LVM's snapshots up to date when it may select them.
+    private func readSnapshots<T: Sendable>(_ filter: SnapshotFilter,
+                                            _ body: @Sendable (Database, QueryInterfaceRequest<SnapshotRecord>) throws -> T) throws -> T {
         if let diskId = filter.diskId { try Validation.requireID(diskId, kind: .disk) }
         for id in filter.snapshotIds ?? [] { try Validation.requireID(id, kind: .snapshot) }
         if try !answeredByNativeRecords(filter) { try discoverLVMIfEnabled() }
@@ -142,12 +168,7 @@ extension SnapshotService {
                 request = request.filter(missing ? Column("missingSince") != nil : Column("missingSince") == nil)
             }
             if filter.selectsNothing { request = request.none() }
-            let totalCount = try request.fetchCount(db)
-            let range = try page(totalCount)
-            guard !range.isEmpty else { return (totalCount, []) }
-            // ECS lists the newest first.
-            let ordered = request.order(Column("createdAt").desc, Column("id"))
-            return (totalCount, try ordered.limit(range.count, offset: range.lowerBound).fetchAll(db))
+            return try body(db, request)
         }
     }
 
@@ -171,22 +192,28 @@ extension SnapshotService {
     public func deleteSnapshot(_ id: String) throws {
         try Validation.requireID(id, kind: .snapshot)
         try mutating {
-            let snapshot = try snapshot(id)
-            if snapshot.backend == .lvm { return try deleteLVMSnapshot(snapshot) }
-            let pool = try pool(named: snapshot.poolName)
-            let native = nativePool(pool)
-            if let info = try deviceMapper.info(KernelNames.volume(snapshot.id)), info.openCount > 0, try isStillOpen(info.number) {
-                throw SnapshotsError(.incorrectSnapshotStatus, "snapshot \(id) is exposed and open; close it and run `dmsnap snapshot hide \(id)`")
-            }
-            var payload = IntentPayload(id: snapshot.id)
-            payload.oldThinId = snapshot.thinId
-            let (intent, current) = try beginIntent(.deleteSnapshot, pool: pool, payload: payload)
-            try native.deactivateVolume(snapshot.id)
-            try native.deleteThin(snapshot.thinId)
-            CrashPoint.reach("deleteSnapshot.afterMessage")
-            try native.commit(from: current.transactionId)
-            try finish(intent)
+            try deleteSnapshotLocked(try snapshot(id))
         }
+    }
+
+    /// Deletes a snapshot under the lock, through its deletion intent (also
+    /// run by recovery, for the members of a group it settles as failed).
+    func deleteSnapshotLocked(_ snapshot: SnapshotRecord) throws {
+        if snapshot.backend == .lvm { return try deleteLVMSnapshot(snapshot) }
+        let id = snapshot.id
+        let pool = try pool(named: snapshot.poolName)
+        let native = nativePool(pool)
+        if let info = try deviceMapper.info(KernelNames.volume(snapshot.id)), info.openCount > 0, try isStillOpen(info.number) {
+            throw SnapshotsError(.incorrectSnapshotStatus, "snapshot \(id) is exposed and open; close it and run `dmsnap snapshot hide \(id)`")
+        }
+        var payload = IntentPayload(id: snapshot.id)
+        payload.oldThinId = snapshot.thinId
+        let (intent, current) = try beginIntent(.deleteSnapshot, pool: pool, payload: payload)
+        try native.deactivateVolume(snapshot.id)
+        try native.deleteThin(snapshot.thinId)
+        CrashPoint.reach("deleteSnapshot.afterMessage")
+        try native.commit(from: current.transactionId)
+        try finish(intent)
     }
 
     public func modifySnapshot(_ id: String, name given: String?, description: String?) throws -> SnapshotRecord {
