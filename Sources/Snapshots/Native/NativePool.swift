@@ -9,10 +9,12 @@ struct NativePool {
 
     var deviceName: String { KernelNames.pool(record) }
 
-    /// Creates the pool device from the catalog's record when it is not active.
-    /// An active device of its name must be this pool's (`requireOwnDevice`).
-    func activate() throws {
-        if try requireOwnDevice() { return }
+    /// Creates the pool device from the catalog's record when it is not active,
+    /// and says whether it did. An active device of its name must be this
+    /// pool's (`requireOwnDevice`).
+    @discardableResult
+    func activate() throws -> Bool {
+        if try requireOwnDevice() { return false }
         let table = try ThinPoolTable(
             length: record.dataSectors,
             metadataDevice: DeviceReference(record.metadataDevice),
@@ -20,6 +22,7 @@ struct NativePool {
             dataBlockSize: record.blockSizeSectors,
             lowWaterMark: record.lowWaterMarkBlocks)
         try deviceMapper.create(deviceName, uuid: KernelNames.poolUUID(record), table: [table.targetLine])
+        return true
     }
 
     /// Whether the pool's device is active. A device of its name that is not

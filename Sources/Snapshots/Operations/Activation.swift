@@ -64,7 +64,9 @@ extension SnapshotService {
     private func activatePool(_ record: PoolRecord) throws -> String? {
         var pool = record
         if let dataFile = pool.dataFile, let metadataFile = pool.metadataFile {
-            for file in [dataFile, metadataFile] { _ = try StateDirectory.requireOwnFile(file) ?? Self.missing(file) }
+            for file in [dataFile, metadataFile] where try StateDirectory.requireOwnFile(file) == nil {
+                throw SnapshotsError(.invalidPoolNotFound, "its file \(file) is missing")
+            }
             // Loop device numbers change across reboots.
             let data = try LoopDevice.attach(file: dataFile)
             let metadata = try LoopDevice.attach(file: metadataFile)
@@ -75,18 +77,13 @@ extension SnapshotService {
             }
         }
         let native = nativePool(pool)
-        let wasActive = try native.requireOwnDevice()
-        if !wasActive { try native.activate() }
+        let created = try native.activate()
         let device = ManifestDevice(pool: native)
         try device.activate(creating: true)
         if try !device.holdsManifest() {
             try catalog.write { [name = pool.name] db in try self.writeManifest(db, poolName: name) }
         }
-        return wasActive ? nil : native.deviceName
-    }
-
-    private static func missing(_ file: String) throws -> Int {
-        throw SnapshotsError(.invalidPoolNotFound, "its file \(file) is missing")
+        return created ? native.deviceName : nil
     }
 
     static func reason(_ error: any Error) -> String {
