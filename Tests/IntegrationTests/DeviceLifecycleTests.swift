@@ -174,7 +174,10 @@ struct DeviceLifecycleTests {
             _ = try? Rig.shell("umount \(mountPoint); rmdir \(mountPoint)")
             try? deviceMapper.remove(name)
         }
-        #expect(try deviceMapper.info(name)?.openCount == 1)
+        // The mount holds the device open. Other programs open it for a moment
+        // too (udev's blkid after mkfs, LVM scanning every block device for a
+        // test beside this one), so wait for those opens to end.
+        #expect(try openCountSettles(name, at: 1))
 
         // Buffered, not synced: only the freeze that lockfs performs writes it out.
         let marker = "lockfs-\(UInt32.random(in: 0...UInt32.max))"
@@ -192,5 +195,15 @@ struct DeviceLifecycleTests {
         try deviceMapper.suspend(name, options: [.skipLockfs, .noFlush])
         try deviceMapper.resume(name)
         #expect(try String(contentsOfFile: "\(mountPoint)/file", encoding: .utf8) == marker + "more")
+    }
+
+    /// Whether the device's open count comes to `expected` within ten seconds.
+    private func openCountSettles(_ name: String, at expected: Int32) throws -> Bool {
+        _ = try? Rig.shell("udevadm settle")
+        for _ in 0..<100 {
+            if try deviceMapper.info(name)?.openCount == expected { return true }
+            usleep(100_000)
+        }
+        return false
     }
 }
