@@ -9,6 +9,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // libdevmapper's logger is variadic, which Swift cannot implement; the
@@ -26,6 +27,11 @@ let package = Package(
             dependencies: ["DeviceMapper", "LVM", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .target(name: "ECS", dependencies: ["Snapshots"]),
+        // libzstd (Debian: libzstd-dev to build, libzstd1 to run) compresses repository chunks.
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        // Snapshot copies in a directory: content-addressed chunks and manifests. A lower
+        // layer: it knows nothing of device-mapper, pools or the catalog.
+        .target(name: "Repository", dependencies: ["CZstd", .product(name: "Crypto", package: "swift-crypto")]),
         .executableTarget(
             name: "dmsnap",
             dependencies: [
@@ -39,6 +45,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "SnapshotsTests", dependencies: ["Snapshots", "ECS", "LVM", "DeviceMapper", "TestSupport"]),
         .testTarget(name: "ECSTests", dependencies: ["ECS", "Snapshots"]),
+        .testTarget(name: "RepositoryTests", dependencies: ["Repository", "TestSupport"]),
         // Runs the built dmsnap binary on the host (no device-mapper needed): hostile
         // input, permissions, planted symlinks, a damaged catalog.
         .testTarget(
