@@ -41,11 +41,12 @@ extension SnapshotService {
         let lease = MetadataSnapshotLease(pool: pool, stateDirectory: stateDirectory, deviceMapper: deviceMapper)
         let map = try lease.holding { () throws -> ThinMetadataXML in
             if let baseThinId = thinIds.base {
-                return try ThinMetadataXML.changes(in: runTool("thin_delta", [
-                    "-m", "--snap1", String(baseThinId), "--snap2", String(thinIds.target), pool.metadataDevice], pool: pool))
+                return try runTool("thin_delta", ["-m", "--snap1", String(baseThinId), "--snap2", String(thinIds.target),
+                                                  pool.metadataDevice], pool: pool, reading: ThinMetadataXML.changes)
             }
-            return try ThinMetadataXML.mappings(ofDevice: thinIds.target, in: runTool("thin_dump", [
-                "-m", "--dev-id", String(thinIds.target), pool.metadataDevice], pool: pool))
+            return try runTool("thin_dump", ["-m", "--dev-id", String(thinIds.target), pool.metadataDevice], pool: pool) { fd in
+                try ThinMetadataXML.mappings(ofDevice: thinIds.target, readingFrom: fd)
+            }
         }
         let ranges = map.byteRanges(clampedTo: target.sourceDiskSizeBytes)
         return BlockMap(ranges: ranges, totalBytes: ranges.totalBytes, volumeSizeBytes: target.sourceDiskSizeBytes,
@@ -100,13 +101,16 @@ extension SnapshotService {
         return (pool, (targetId, baseId))
     }
 
-    private func runTool(_ tool: String, _ arguments: [String], pool: MetadataSnapshotLease.Pool) throws -> String {
+    private func runTool(_ tool: String, _ arguments: [String], pool: MetadataSnapshotLease.Pool,
+                         reading read: (Int32) throws -> ThinMetadataXML) throws -> ThinMetadataXML {
         // The device path is the only argument not made here: it must not read as an option.
         guard pool.metadataDevice.hasPrefix("/") else {
             throw SnapshotsError(.internalError, "pool \(pool.name)'s metadata device \(Validation.shown(pool.metadataDevice)) is not an absolute path")
         }
         do {
-            return try ExternalCommand.run(tool, arguments)
+            return try ExternalCommand.run(tool, arguments, readingOutput: read)
+        } catch let error as SnapshotsError {
+            throw SnapshotsError(error.code, "pool \(pool.name) (metadata \(pool.metadataDevice)): \(error.message)")
         } catch {
             throw SnapshotsError(.kernel, "cannot read the block map of pool \(pool.name) (metadata \(pool.metadataDevice)): \(error)")
         }

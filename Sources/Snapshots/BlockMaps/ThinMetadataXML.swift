@@ -1,5 +1,4 @@
 import Foundation
-import FoundationXML
 
 /// What `thin_dump --dev-id N` and `thin_delta` print, read with a real XML
 /// parser: the pool's data block size and the runs of blocks a copy reads.
@@ -22,26 +21,29 @@ struct ThinMetadataXML {
                                     clampedTo: volumeSize)
     }
 
-    /// The mappings of device `deviceId` in `thin_dump` output: each
-    /// `range_mapping` (`origin_begin`, `length`) and `single_mapping`
-    /// (`origin_block`) inside `<device dev_id=N>`.
-    static func mappings(ofDevice deviceId: UInt32, in xml: String) throws -> ThinMetadataXML {
-        let reader = Reader { element, attributes, parents in
-            guard parents.last == "device" else { return nil }
-            switch element {
+    /// The mappings of device `deviceId` in `thin_dump` output read from
+    /// `fd`: each `range_mapping` (`origin_begin`, `length`) and
+    /// `single_mapping` (`origin_block`) inside `<device dev_id=N>`.
+    static func mappings(ofDevice deviceId: UInt32, readingFrom fd: Int32) throws -> ThinMetadataXML {
+        var builder = Builder(tool: "thin_dump")
+        var sawDevice = false
+        try builder.read(fd) { name, attributes, context in
+            if name == "device" { sawDevice = sawDevice || attributes["dev_id"] == String(deviceId) }
+            guard context.parent == "device", context.deviceId == String(deviceId) else { return nil }
+            switch name {
             case "range_mapping": return try BlockRun(begin: number("origin_begin", attributes), length: number("length", attributes))
             case "single_mapping": return try BlockRun(begin: number("origin_block", attributes), length: 1)
             default: return nil
             }
-        } deviceFilter: { attributes in attributes["dev_id"] == String(deviceId) }
-        let map = try reader.read(xml, tool: "thin_dump")
-        guard reader.sawDevice else {
+        }
+        guard sawDevice else {
             throw SnapshotsError(.kernel, "thin_dump found no thin device \(deviceId) in the pool's metadata snapshot")
         }
-        return map
+        return try builder.result()
     }
 
-    /// The blocks `thin_delta` reports as changed between its two devices.
+    /// The blocks `thin_delta` output read from `fd` reports as changed
+    /// between its two devices.
     ///
     /// `different` and `right_only` blocks hold new data. `left_only` blocks
     /// were mapped in the base and are unmapped (discarded) in the target, so
@@ -52,18 +54,16 @@ struct ThinMetadataXML {
     /// one rule (read the target) covers all three kinds. `same` is skipped.
     /// Both the plain form (`<different begin= length=/>`) and the verbose
     /// one (`<different><range begin= length=/></different>`) are read.
-    static func changes(in xml: String) throws -> ThinMetadataXML {
+    static func changes(readingFrom fd: Int32) throws -> ThinMetadataXML {
         let changed: Set<String> = ["different", "left_only", "right_only"]
-        let reader = Reader { element, attributes, parents in
-            if changed.contains(element), attributes["begin"] != nil {
-                return try BlockRun(begin: number("begin", attributes), length: number("length", attributes))
-            }
-            if element == "range", let parent = parents.last, changed.contains(parent) {
-                return try BlockRun(begin: number("begin", attributes), length: number("length", attributes))
-            }
-            return nil
-        } deviceFilter: { _ in true }
-        return try reader.read(xml, tool: "thin_delta")
+        var builder = Builder(tool: "thin_delta")
+        try builder.read(fd) { name, attributes, context in
+            let isChange = changed.contains(name) && attributes["begin"] != nil
+                || name == "range" && context.parent.map(changed.contains) == true
+            guard isChange else { return nil }
+            return try BlockRun(begin: number("begin", attributes), length: number("length", attributes))
+        }
+        return try builder.result()
     }
 
     private static func number(_ name: String, _ attributes: [String: String]) throws -> UInt64 {
@@ -82,68 +82,61 @@ struct ThinMetadataXML {
         }
     }
 
-    /// The SAX delegate: keeps the element path, the superblock's block size,
-    /// and merges each run into the last when they touch (both tools print
-    /// runs in ascending block order, so the list stays short for mostly
-    /// contiguous volumes).
-    private final class Reader: NSObject, XMLParserDelegate {
-        typealias RunOf = (_ element: String, _ attributes: [String: String], _ parents: [String]) throws -> BlockRun?
-        let runOf: RunOf
-        let deviceFilter: ([String: String]) -> Bool
-        var parents: [String] = []
-        var insideWantedDevice = true
-        var sawDevice = false
+    /// Follows the element path and the superblock's block size, and merges
+    /// each run into the last when they touch (both tools print runs in
+    /// ascending block order, so the list stays short for mostly contiguous
+    /// volumes).
+    private struct Builder {
+        let tool: String
         var dataBlockSectors: UInt64?
         var runs: [BlockRun] = []
-        var failure: Error?
 
-        init(_ runOf: @escaping RunOf, deviceFilter: @escaping ([String: String]) -> Bool) {
-            self.runOf = runOf
-            self.deviceFilter = deviceFilter
+        init(tool: String) { self.tool = tool }
+
+        /// Where an element stands: the element around it, and the `dev_id`
+        /// of the `device` element it is in.
+        struct Context {
+            var parent: String?
+            var deviceId: String?
         }
 
-        func read(_ xml: String, tool: String) throws -> ThinMetadataXML {
-            let parser = XMLParser(data: Data(xml.utf8))
-            parser.delegate = self
-            let parsed = parser.parse()
-            if let failure {
-                throw SnapshotsError(.kernel, "\(tool) printed a block map dmsnap cannot read: \(failure)")
-            }
-            guard parsed else {
-                throw SnapshotsError(.kernel, "\(tool) printed XML that does not parse: \(parser.parserError.map { "\($0)" } ?? "unknown error")")
-            }
-            guard let dataBlockSectors, dataBlockSectors > 0 else {
-                throw SnapshotsError(.kernel, "\(tool) printed no superblock with a data_block_size")
-            }
-            runs.sort { $0.begin < $1.begin }
-            return ThinMetadataXML(dataBlockSectors: dataBlockSectors, runs: runs)
-        }
-
-        func parser(_ parser: XMLParser, didStartElement element: String, namespaceURI: String?,
-                    qualifiedName: String?, attributes: [String: String] = [:]) {
-            defer { parents.append(element) }
+        /// `runOf` sees each element's start with its context.
+        mutating func read(_ fd: Int32, runOf: (String, [String: String], Context) throws -> BlockRun?) throws {
+            var path: [String] = []
+            var deviceId: String?
             do {
-                if element == "superblock" {
-                    dataBlockSectors = try ThinMetadataXML.number("data_block_size", attributes)
-                } else if element == "device" {
-                    insideWantedDevice = deviceFilter(attributes)
-                    sawDevice = sawDevice || insideWantedDevice
-                } else if insideWantedDevice, let run = try runOf(element, attributes, parents), run.length > 0 {
-                    if let last = runs.last, last.begin + last.length == run.begin {
-                        runs[runs.count - 1].length += run.length
-                    } else {
-                        runs.append(run)
+                try XMLElementReader.read(fd) { event in
+                    switch event {
+                    case .start(let name, let attributes):
+                        if name == "superblock" { dataBlockSectors = try ThinMetadataXML.number("data_block_size", attributes) }
+                        if let run = try runOf(name, attributes, Context(parent: path.last, deviceId: deviceId)), run.length > 0 {
+                            append(run)
+                        }
+                        if name == "device" { deviceId = attributes["dev_id"] }
+                        path.append(name)
+                    case .end(let name):
+                        if name == "device" { deviceId = nil }
+                        path.removeLast()
                     }
                 }
             } catch {
-                failure = error
-                parser.abortParsing()
+                throw SnapshotsError(.kernel, "\(tool) printed a block map dmsnap cannot read: \(error)")
             }
         }
 
-        func parser(_ parser: XMLParser, didEndElement element: String, namespaceURI: String?, qualifiedName: String?) {
-            parents.removeLast()
-            if element == "device" { insideWantedDevice = true }
+        private mutating func append(_ run: BlockRun) {
+            if let last = runs.last, last.begin + last.length == run.begin {
+                runs[runs.count - 1].length += run.length
+            } else {
+                runs.append(run)
+            }
+        }
+
+        func result() throws -> ThinMetadataXML {
+            guard let dataBlockSectors, dataBlockSectors > 0 else {
+                throw SnapshotsError(.kernel, "\(tool) printed no superblock with a data_block_size")
+            }
+            return ThinMetadataXML(dataBlockSectors: dataBlockSectors, runs: runs.sorted { $0.begin < $1.begin })
         }
     }
 }
