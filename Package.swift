@@ -20,11 +20,13 @@ let package = Package(
         ),
         // liblvm2cmd is opened with dlopen on a command's first LVM call (see its header).
         .target(name: "CLVM2Cmd", linkerSettings: [.linkedLibrary("dl")]),
+        // libxml2 is opened with dlopen when a block map is first read (see its header).
+        .target(name: "CLibXML2", linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "DeviceMapper", dependencies: ["CDeviceMapper"]),
         .target(name: "LVM", dependencies: ["CLVM2Cmd"]),
         .target(
             name: "Snapshots",
-            dependencies: ["DeviceMapper", "LVM", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["DeviceMapper", "LVM", "CLibXML2", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .target(name: "ECS", dependencies: ["Snapshots"]),
         // libzstd (Debian: libzstd-dev to build, libzstd1 to run) compresses repository chunks.

@@ -104,10 +104,12 @@ struct RecoverCommand: ParsableCommand {
             }
             let report = try service.recover()
             for hold in report.releasedHolds { print("released: \(hold) (a snapshot group's holder and guardian died)") }
+            for snapshot in report.releasedMetadataSnapshots { print("released: \(snapshot) (a block-map scan was killed)") }
             for device in report.resumedDevices { print("resumed \(device)") }
             for operation in report.finished { print("finished \(operation)") }
             for operation in report.undone { print("undid \(operation)") }
-            if report.resumedDevices.isEmpty && report.finished.isEmpty && report.undone.isEmpty && report.releasedHolds.isEmpty {
+            if report.resumedDevices.isEmpty && report.finished.isEmpty && report.undone.isEmpty && report.releasedHolds.isEmpty
+                && report.releasedMetadataSnapshots.isEmpty {
                 print("Nothing to recover.")
             }
         }

@@ -9,6 +9,8 @@ public struct RecoveryReport: Sendable {
     public var undone: [String] = []
     /// Holds of a snapshot group whose holder and guardian both died.
     public var releasedHolds: [String] = []
+    /// Pools' metadata snapshots a killed block-map scan left reserved.
+    public var releasedMetadataSnapshots: [String] = []
 }
 
 extension SnapshotService {
@@ -28,6 +30,7 @@ extension SnapshotService {
     func recoverLocked() throws -> RecoveryReport {
         var report = RecoveryReport()
         report.releasedHolds = releaseAbandonedHolds()
+        report.releasedMetadataSnapshots = MetadataSnapshotLease.releaseAbandoned(stateDirectory: stateDirectory, deviceMapper: deviceMapper)
         report.resumedDevices = try resumeSuspendedDevices()
         try adoptLegacyPoolDevices()
         let intents = try catalog.read { db in try IntentRecord.order(Column("id")).fetchAll(db) }

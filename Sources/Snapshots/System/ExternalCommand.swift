@@ -34,11 +34,47 @@ enum ExternalCommand {
         return String(decoding: outputData, as: UTF8.self)
     }
 
+    /// Runs `program` and hands its standard output, as a file descriptor, to
+    /// `read` while it runs, so a long output is never held whole; then waits.
+    /// A non-zero exit throws `Failure` (before anything `read` threw, since
+    /// the program's own words say more); output `read` left is discarded.
+    static func run<T>(_ program: String, _ arguments: [String], readingOutput read: (Int32) throws -> T) throws -> T {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try locate(program))
+        process.arguments = arguments
+        let output = Pipe(), errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let errorReader = PipeReader(errors)
+        let result = Result { try read(output.fileHandleForReading.fileDescriptor) }
+        if case .failure = result {
+            // The program may still be writing: closing our end ends it with SIGPIPE.
+            try? output.fileHandleForReading.close()
+        } else {
+            _ = output.fileHandleForReading.readDataToEndOfFile()
+        }
+        process.waitUntilExit()
+        let standardError = String(decoding: errorReader.wait(), as: UTF8.self)
+        guard process.terminationStatus == 0 || (result.isFailure && process.terminationReason == .uncaughtSignal) else {
+            throw Failure(command: [program] + arguments, status: process.terminationStatus, standardError: standardError)
+        }
+        return try result.get()
+    }
+
     private static func locate(_ program: String) throws -> String {
         for directory in ["/usr/sbin", "/usr/bin", "/sbin", "/bin"] where FileManager.default.isExecutableFile(atPath: "\(directory)/\(program)") {
             return "\(directory)/\(program)"
         }
         throw Failure(command: [program], status: 127, standardError: "\(program) is not installed")
+    }
+}
+
+private extension Result {
+    var isFailure: Bool {
+        if case .failure = self { return true }
+        return false
     }
 }
 
