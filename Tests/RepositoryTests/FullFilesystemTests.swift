@@ -1,0 +1,41 @@
+import Foundation
+@testable import Repository
+import Testing
+
+/// A repository on a 4 MiB tmpfs (mounting needs root, which Scripts/test runs as).
+@Suite(.enabled(if: getuid() == 0, "mounting a small tmpfs needs root"))
+struct FullFilesystemTests {
+    @Test func aCopyIntoAFullFilesystemFailsClearlyAndARetryAfterSpaceIsFreedSucceeds() throws {
+        let scratch = try Scratch()
+        let mountPoint = "\(scratch.path)/small"
+        try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: false)
+        guard mount("tmpfs", mountPoint, "tmpfs", 0, "size=4m") == 0 else {
+            Issue.record("mount tmpfs: \(String(cString: strerror(errno)))")
+            return
+        }
+        defer { umount(mountPoint) }
+        let repository = try DirectoryRepository.create(at: "\(mountPoint)/repo", chunkSize: 1 << 20)
+        let size: UInt64 = 8 << 20
+        let volume = try scratch.volume("disk", size: size)
+        Scratch.write(volume, at: 0, length: Int(size), seed: 11)
+
+        let error = try #require(throws: RepositoryError.self) {
+            try SnapshotCopier(repository: repository).copy(source: volume, size: size, snapshot: Scratch.snapshot("s-full"), ranges: nil)
+        }
+        #expect(error.kind == .noSpace && error.description.contains("No space left"))
+        #expect(try repository.snapshotIds().isEmpty)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: "\(repository.path)/tmp").isEmpty)
+        let afterFailure = try repository.check(readData: true)
+        #expect(afterFailure.isHealthy && afterFailure.chunksChecked > 0)
+
+        guard mount("tmpfs", mountPoint, "tmpfs", UInt(MS_REMOUNT), "size=32m") == 0 else {
+            Issue.record("remount tmpfs: \(String(cString: strerror(errno)))")
+            return
+        }
+        let retry = try SnapshotCopier(repository: repository).copy(source: volume, size: size, snapshot: Scratch.snapshot("s-full"), ranges: nil)
+        #expect(retry.chunksAlreadyStored == afterFailure.chunksChecked)
+        let restored = try scratch.volume("restored", size: 0)
+        _ = try SnapshotRestorer(repository: repository).restore(snapshotId: "s-full", to: restored)
+        #expect(Scratch.digest(restored, size: size) == Scratch.digest(volume, size: size))
+    }
+}
