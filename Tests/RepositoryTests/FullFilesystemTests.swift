@@ -2,7 +2,7 @@ import Foundation
 @testable import Repository
 import Testing
 
-/// A repository on a 4 MiB tmpfs (mounting needs root, which Scripts/test runs as).
+/// Repositories on small tmpfs mounts (mounting needs root, which Scripts/test runs as).
 @Suite(.enabled(if: getuid() == 0, "mounting a small tmpfs needs root"))
 struct FullFilesystemTests {
     @Test func aCopyIntoAFullFilesystemFailsClearlyAndARetryAfterSpaceIsFreedSucceeds() throws {
@@ -37,5 +37,34 @@ struct FullFilesystemTests {
         let restored = try scratch.volume("restored", size: 0)
         _ = try SnapshotRestorer(repository: repository).restore(snapshotId: "s-full", to: restored)
         #expect(Scratch.digest(restored, size: size) == Scratch.digest(volume, size: size))
+    }
+
+    @Test func aReadOnlyRepositoryRestoresButRefusesWritersNamingThePath() throws {
+        let scratch = try Scratch()
+        let mountPoint = "\(scratch.path)/readonly"
+        try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: false)
+        guard mount("tmpfs", mountPoint, "tmpfs", 0, "size=8m") == 0 else {
+            Issue.record("mount tmpfs: \(String(cString: strerror(errno)))")
+            return
+        }
+        defer { umount(mountPoint) }
+        let repository = try DirectoryRepository.create(at: "\(mountPoint)/repo")
+        let volume = try scratch.volume("disk", size: 2 << 20)
+        Scratch.write(volume, at: 0, length: 4096, seed: 12)
+        _ = try SnapshotCopier(repository: repository).copy(source: volume, size: 2 << 20, snapshot: Scratch.snapshot("s-ro"), ranges: nil)
+        guard mount("tmpfs", mountPoint, "tmpfs", UInt(MS_REMOUNT | MS_RDONLY), "size=8m") == 0 else {
+            Issue.record("remount tmpfs read-only: \(String(cString: strerror(errno)))")
+            return
+        }
+        let attached = try DirectoryRepository.open(at: repository.path)
+        let error = try #require(throws: RepositoryError.self) {
+            try SnapshotCopier(repository: attached).copy(source: volume, size: 2 << 20, snapshot: Scratch.snapshot("s-ro2"), ranges: nil)
+        }
+        #expect(error.kind == .notWritable && error.description.contains(repository.path))
+        #expect(throws: RepositoryError.self) { try attached.prune() }
+        let restored = try scratch.volume("restored", size: 0)
+        _ = try SnapshotRestorer(repository: attached).restore(snapshotId: "s-ro", to: restored)
+        #expect(Scratch.digest(restored, size: 2 << 20) == Scratch.digest(volume, size: 2 << 20))
+        #expect(try attached.check(readData: true).isHealthy)
     }
 }
