@@ -16,11 +16,23 @@ struct CopyRestoreTests {
         Scratch.write(volume, at: size - 5000, length: 5000, seed: 4)
     }
 
+    static func repositoryAndVolume(_ scratch: Scratch) throws -> (DirectoryRepository, String) {
+        let repository = try DirectoryRepository.create(at: "\(scratch.path)/repo", chunkSize: chunk)
+        let volume = try scratch.volume("disk", size: size)
+        writeInitialData(volume)
+        return (repository, volume)
+    }
+
+    /// Restores a snapshot to a fresh file and returns that file's SHA-256 over the volume's size.
+    static func restoredDigest(_ repository: DirectoryRepository, _ snapshotId: String, _ scratch: Scratch, size: UInt64 = size) throws -> String {
+        let restored = try scratch.volume("restored-\(snapshotId)", size: 0)
+        _ = try SnapshotRestorer(repository: repository).restore(snapshotId: snapshotId, to: restored)
+        return Scratch.digest(restored, size: size)
+    }
+
     @Test func fullCopyRestoresByteForByteAndStoresNoZeroChunk() throws {
         let scratch = try Scratch()
-        let repository = try DirectoryRepository.create(at: "\(scratch.path)/repo", chunkSize: Self.chunk)
-        let volume = try scratch.volume("disk", size: Self.size)
-        Self.writeInitialData(volume)
+        let (repository, volume) = try Self.repositoryAndVolume(scratch)
         var last: TransferProgress?
         let report = try SnapshotCopier(repository: repository).copy(
             source: volume, size: Self.size, snapshot: Scratch.snapshot("s-full"), ranges: nil) { last = $0 }
@@ -39,25 +51,19 @@ struct CopyRestoreTests {
 
     @Test func aFullCopyOfMappedRangesReadsOnlyTheirChunks() throws {
         let scratch = try Scratch()
-        let repository = try DirectoryRepository.create(at: "\(scratch.path)/repo", chunkSize: Self.chunk)
-        let volume = try scratch.volume("disk", size: Self.size)
-        Self.writeInitialData(volume)
+        let (repository, volume) = try Self.repositoryAndVolume(scratch)
         // The mapped ranges a thin pool would report, in any order, overlapping.
         let mapped: [Range<UInt64>] = [(Self.size - 5000)..<(Self.size + 99999), 0..<(3 << 20), (1 << 20)..<(2 << 20),
                                        ((10 << 20) - 4096)..<((10 << 20) + 4096), ((20 << 20) + 100)..<((20 << 20) + 1100)]
         let report = try SnapshotCopier(repository: repository).copy(
             source: volume, size: Self.size, snapshot: Scratch.snapshot("s-mapped"), ranges: mapped)
         #expect(report.chunksRead == 7 && report.zeroChunks == 0)
-        let restored = try scratch.volume("restored", size: 0)
-        _ = try SnapshotRestorer(repository: repository).restore(snapshotId: "s-mapped", to: restored)
-        #expect(Scratch.digest(restored, size: Self.size) == Scratch.digest(volume, size: Self.size))
+        #expect(try Self.restoredDigest(repository, "s-mapped", scratch) == Scratch.digest(volume, size: Self.size))
     }
 
     @Test func incrementalCopyStoresOnlyTheChangeAndRestoresTheNewContent() throws {
         let scratch = try Scratch()
-        let repository = try DirectoryRepository.create(at: "\(scratch.path)/repo", chunkSize: Self.chunk)
-        let volume = try scratch.volume("disk", size: Self.size)
-        Self.writeInitialData(volume)
+        let (repository, volume) = try Self.repositoryAndVolume(scratch)
         let copier = SnapshotCopier(repository: repository)
         _ = try copier.copy(source: volume, size: Self.size, snapshot: Scratch.snapshot("s-1"), ranges: nil)
         let before = Scratch.digest(volume, size: Self.size)
@@ -77,12 +83,8 @@ struct CopyRestoreTests {
         #expect(Double(growth) <= 1.5 * Double(changed), "grew by \(growth) bytes for \(changed) changed")
         #expect(try repository.manifest(snapshotId: "s-2").baseSnapshotId == "s-1")
 
-        let second = try scratch.volume("second", size: 0)
-        _ = try SnapshotRestorer(repository: repository).restore(snapshotId: "s-2", to: second)
-        #expect(Scratch.digest(second, size: Self.size) == Scratch.digest(volume, size: Self.size))
-        let first = try scratch.volume("first", size: 0)
-        _ = try SnapshotRestorer(repository: repository).restore(snapshotId: "s-1", to: first)
-        #expect(Scratch.digest(first, size: Self.size) == before)
+        #expect(try Self.restoredDigest(repository, "s-2", scratch) == Scratch.digest(volume, size: Self.size))
+        #expect(try Self.restoredDigest(repository, "s-1", scratch) == before)
     }
 
     @Test func anInterruptedCopyLeavesNoManifestAndTheRerunReusesItsChunks() throws {
@@ -105,9 +107,7 @@ struct CopyRestoreTests {
 
         let rerun = try copier.copy(source: volume, size: 16 << 20, snapshot: Scratch.snapshot("s-cut"), ranges: nil)
         #expect(rerun.chunksAlreadyStored == 8 && rerun.chunksWritten == 8)
-        let restored = try scratch.volume("restored", size: 0)
-        _ = try SnapshotRestorer(repository: repository).restore(snapshotId: "s-cut", to: restored)
-        #expect(Scratch.digest(restored, size: 16 << 20) == Scratch.digest(volume, size: 16 << 20))
+        #expect(try Self.restoredDigest(repository, "s-cut", scratch, size: 16 << 20) == Scratch.digest(volume, size: 16 << 20))
     }
 
     @Test func aSnapshotIsCopiedOnce() throws {

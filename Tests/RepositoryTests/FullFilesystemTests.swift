@@ -5,14 +5,20 @@ import Testing
 /// Repositories on small tmpfs mounts (mounting needs root, which Scripts/test runs as).
 @Suite(.enabled(if: getuid() == 0, "mounting a small tmpfs needs root"))
 struct FullFilesystemTests {
+    /// A fresh tmpfs of `size` under the scratch directory, or nil with an issue recorded.
+    static func mountTmpfs(in scratch: Scratch, size: String) throws -> String? {
+        let mountPoint = "\(scratch.path)/tmpfs"
+        try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: false)
+        guard mount("tmpfs", mountPoint, "tmpfs", 0, "size=\(size)") == 0 else {
+            Issue.record("mount tmpfs: \(String(cString: strerror(errno)))")
+            return nil
+        }
+        return mountPoint
+    }
+
     @Test func aCopyIntoAFullFilesystemFailsClearlyAndARetryAfterSpaceIsFreedSucceeds() throws {
         let scratch = try Scratch()
-        let mountPoint = "\(scratch.path)/small"
-        try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: false)
-        guard mount("tmpfs", mountPoint, "tmpfs", 0, "size=4m") == 0 else {
-            Issue.record("mount tmpfs: \(String(cString: strerror(errno)))")
-            return
-        }
+        guard let mountPoint = try Self.mountTmpfs(in: scratch, size: "4m") else { return }
         defer { umount(mountPoint) }
         let repository = try DirectoryRepository.create(at: "\(mountPoint)/repo", chunkSize: 1 << 20)
         let size: UInt64 = 8 << 20
@@ -41,12 +47,7 @@ struct FullFilesystemTests {
 
     @Test func aReadOnlyRepositoryRestoresButRefusesWritersNamingThePath() throws {
         let scratch = try Scratch()
-        let mountPoint = "\(scratch.path)/readonly"
-        try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: false)
-        guard mount("tmpfs", mountPoint, "tmpfs", 0, "size=8m") == 0 else {
-            Issue.record("mount tmpfs: \(String(cString: strerror(errno)))")
-            return
-        }
+        guard let mountPoint = try Self.mountTmpfs(in: scratch, size: "8m") else { return }
         defer { umount(mountPoint) }
         let repository = try DirectoryRepository.create(at: "\(mountPoint)/repo")
         let volume = try scratch.volume("disk", size: 2 << 20)
