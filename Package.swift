@@ -47,7 +47,10 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "SnapshotsTests", dependencies: ["Snapshots", "ECS", "LVM", "DeviceMapper", "TestSupport"]),
         .testTarget(name: "ECSTests", dependencies: ["ECS", "Snapshots"]),
-        .testTarget(name: "RepositoryTests", dependencies: ["Repository", "TestSupport"]),
+        .testTarget(
+            name: "RepositoryTests",
+            dependencies: ["Repository", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         // Runs the built dmsnap binary on the host (no device-mapper needed): hostile
         // input, permissions, planted symlinks, a damaged catalog.
         .testTarget(

@@ -41,7 +41,7 @@ enum ManifestLayout {
 
     /// Parses `[INDEX,"HEX"]` (the trailing comma removed by the caller).
     static func parseEntry(_ line: ArraySlice<UInt8>) -> ManifestEntry? {
-        guard line.count > 70, line.first == UInt8(ascii: "["), line.last == UInt8(ascii: "]") else { return nil }
+        guard line.count >= 70, line.first == UInt8(ascii: "["), line.last == UInt8(ascii: "]") else { return nil }
         let body = line.dropFirst().dropLast()
         guard let comma = body.firstIndex(of: UInt8(ascii: ",")) else { return nil }
         let digits = body[..<comma]

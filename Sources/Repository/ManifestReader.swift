@@ -29,7 +29,7 @@ final class ManifestReader {
         var readManifest: Manifest?
         func damaged(_ reason: String) -> RepositoryError { .damagedManifest(snapshotId, path: path, reason) }
         do {
-            guard let line = try Self.nextLine(fd: fd, path: path, buffer: &buffer, position: &position, fileOffset: &fileOffset),
+            guard let line = try Self.nextLine(fd: fd, path: path, snapshotId: snapshotId, buffer: &buffer, position: &position, fileOffset: &fileOffset),
                   line.starts(with: ManifestLayout.headerPrefix), line.last == UInt8(ascii: ",")
             else { throw damaged("its first line is not a manifest header") }
             checksum.update(data: line)
@@ -45,7 +45,7 @@ final class ManifestReader {
             guard header.snapshotId == snapshotId else { throw damaged("it names snapshot \(header.snapshotId), not its file's") }
             guard header.repositoryId == repositoryId else { throw damaged("it belongs to repository \(header.repositoryId)") }
             guard header.chunkSize > 0, header.volumeSize > 0 else { throw damaged("its chunk size or volume size is zero") }
-            guard let chunks = try Self.nextLine(fd: fd, path: path, buffer: &buffer, position: &position, fileOffset: &fileOffset),
+            guard let chunks = try Self.nextLine(fd: fd, path: path, snapshotId: snapshotId, buffer: &buffer, position: &position, fileOffset: &fileOffset),
                   chunks[...] == ManifestLayout.chunksLine.dropLast()[...]
             else { throw damaged("its chunk list does not start on the second line") }
             checksum.update(data: ManifestLayout.chunksLine)
@@ -63,7 +63,7 @@ final class ManifestReader {
     func next() throws -> ManifestEntry? {
         guard !finished else { return nil }
         func damaged(_ reason: String) -> RepositoryError { .damagedManifest(manifest.snapshotId, path: path, reason) }
-        guard let line = try Self.nextLine(fd: fd, path: path, buffer: &buffer, position: &position, fileOffset: &fileOffset) else {
+        guard let line = try readLine() else {
             throw damaged("it ends before its checksum")
         }
         if line.starts(with: ManifestLayout.checksumPrefix) {
@@ -72,7 +72,7 @@ final class ManifestReader {
                   line.suffix(2) == [UInt8(ascii: "\""), UInt8(ascii: "}")][...]
             else { throw damaged("its checksum line is malformed") }
             guard stored == ChunkHash(checksum.finalize()) else { throw damaged("its SHA-256 does not match its content") }
-            guard try Self.nextLine(fd: fd, path: path, buffer: &buffer, position: &position, fileOffset: &fileOffset) == nil else {
+            guard try readLine() == nil else {
                 throw damaged("it has data after its checksum")
             }
             finished = true
@@ -98,8 +98,12 @@ final class ManifestReader {
         return verified
     }
 
+    private func readLine() throws -> [UInt8]? {
+        try Self.nextLine(fd: fd, path: path, snapshotId: manifest.snapshotId, buffer: &buffer, position: &position, fileOffset: &fileOffset)
+    }
+
     /// The next line without its newline, or nil at the end of the file.
-    private static func nextLine(fd: Int32, path: String, buffer: inout [UInt8], position: inout Int,
+    private static func nextLine(fd: Int32, path: String, snapshotId: String, buffer: inout [UInt8], position: inout Int,
                                  fileOffset: inout UInt64) throws -> [UInt8]? {
         while true {
             if let newline = buffer[position...].firstIndex(of: 0x0A) {
@@ -108,8 +112,7 @@ final class ManifestReader {
                 return line
             }
             guard buffer.count - position <= ManifestLayout.maximumLineLength else {
-                throw RepositoryError(.manifestDamaged(snapshotId: (path as NSString).lastPathComponent), path: path,
-                                      message: "the manifest has a line longer than \(ManifestLayout.maximumLineLength) bytes")
+                throw RepositoryError.damagedManifest(snapshotId, path: path, "a line is longer than \(ManifestLayout.maximumLineLength) bytes")
             }
             buffer.removeFirst(position)
             position = 0
@@ -117,8 +120,7 @@ final class ManifestReader {
             let got = try block.withUnsafeMutableBytes { try SystemCalls.pread(fd, $0.baseAddress!, $0.count, at: fileOffset, path: path) }
             if got == 0 {
                 guard buffer.isEmpty else {
-                    throw RepositoryError(.manifestDamaged(snapshotId: (path as NSString).lastPathComponent), path: path,
-                                          message: "the manifest's last line has no newline")
+                    throw RepositoryError.damagedManifest(snapshotId, path: path, "its last line has no newline")
                 }
                 return nil
             }

@@ -19,19 +19,22 @@ extension DirectoryRepository {
     /// files. Holds the writer lock, so no copy can be storing (or counting on)
     /// a chunk meanwhile. Refuses, changing nothing, when any manifest is
     /// damaged: the chunks it names may be all that is left of that snapshot.
-    public func prune() throws -> PruneReport {
+    public func prune() throws -> PruneReport { try prune(entriesPerPass: Self.pruneEntriesPerPass) }
+
+    func prune(entriesPerPass: Int) throws -> PruneReport {
         let lock = try lockForWriting()
         defer { lock.release() }
+        // Verify every manifest before anything is removed.
+        let ids = try snapshotIds()
+        let entries = try ids.reduce(0) { $0 + (try manifest(snapshotId: $1).nonZeroChunkCount) }
         var report = PruneReport()
         // Every writer holds the lock, so whatever is in tmp/ now is a dead writer's.
         for name in try SystemCalls.directoryEntries(temporaryDirectory) {
             try SystemCalls.unlink("\(temporaryDirectory)/\(name)")
             report.temporaryFilesRemoved += 1
         }
-        let ids = try snapshotIds()
-        let entries = try ids.reduce(0) { $0 + (try manifest(snapshotId: $1).nonZeroChunkCount) }
         // Each pass covers a range of first bytes (chunk directories).
-        let passes = min(256, max(1, (entries + Self.pruneEntriesPerPass - 1) / Self.pruneEntriesPerPass))
+        let passes = min(256, max(1, (entries + entriesPerPass - 1) / entriesPerPass))
         let store = ChunkStore(directory: chunksDirectory, temporaryDirectory: temporaryDirectory, chunkSize: chunkSize)
         for pass in 0..<passes {
             let bytes = (pass * 256 / passes)..<((pass + 1) * 256 / passes)
