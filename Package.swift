@@ -26,7 +26,7 @@ let package = Package(
         .target(name: "LVM", dependencies: ["CLVM2Cmd"]),
         .target(
             name: "Snapshots",
-            dependencies: ["DeviceMapper", "LVM", "CLibXML2", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["DeviceMapper", "LVM", "CLibXML2", "Repository", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .target(name: "ECS", dependencies: ["Snapshots"]),
         // libzstd (Debian: libzstd-dev to build, libzstd1 to run) compresses repository chunks.
@@ -37,7 +37,7 @@ let package = Package(
         .executableTarget(
             name: "dmsnap",
             dependencies: [
-                "DeviceMapper", "LVM", "Snapshots", "ECS",
+                "DeviceMapper", "LVM", "Snapshots", "ECS", "Repository",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -29,6 +29,9 @@ public struct SnapshotsError: Error, Equatable, Sendable, CustomStringConvertibl
         public static let catalogDamaged = Code(rawValue: "InternalError.CatalogDamaged")
         public static let catalogUnavailable = Code(rawValue: "InternalError.Catalog")
         public static let catalogMissing = Code(rawValue: "InternalError.CatalogMissing")
+        public static let invalidRepositoryNotFound = Code(rawValue: "InvalidRepository.NotFound")
+        public static let repositoryUnavailable = Code(rawValue: "InvalidRepository.Unavailable")
+        public static let copyFailed = Code(rawValue: "InternalError.CopyFailed")
     }
 
     public let code: Code

@@ -24,7 +24,7 @@ struct DMSnap: ParsableCommand {
             CreateDiskVerb.self, DescribeDisksVerb.self, DeleteDiskVerb.self, CreateSnapshotVerb.self, DescribeSnapshotsVerb.self,
             DeleteSnapshotVerb.self, ModifySnapshotAttributeVerb.self, ResetDiskVerb.self, ResetDisksVerb.self,
             GroupCommand.self, CreateSnapshotGroupVerb.self, DescribeSnapshotGroupsVerb.self, DeleteSnapshotGroupVerb.self,
-            GuardianCommand.self, DebugCommand.self,
+            RepositoryCommand.self, GuardianCommand.self, CopyWorkerCommand.self, DebugCommand.self,
         ]
     )
 

@@ -10,10 +10,12 @@ enum ECSRender {
             Disks: .init(Disk: disks.map(ECSDisk.init))))
     }
 
-    static func describeSnapshots(_ snapshots: [SnapshotRecord], page: (number: Int, size: Int)?) throws -> String {
+    static func describeSnapshots(_ snapshots: [SnapshotRecord], copies: [String: SnapshotCopyRecord],
+                                  page: (number: Int, size: Int)?) throws -> String {
         try ECSResponse.encode(ECSResponse.DescribeSnapshots(
             RequestId: ECSResponse.newRequestId(), TotalCount: snapshots.count, PageNumber: page?.number ?? 1,
-            PageSize: page?.size ?? snapshots.count, NextToken: nil, Snapshots: .init(Snapshot: snapshots.map { ECSSnapshot($0) })))
+            PageSize: page?.size ?? snapshots.count, NextToken: nil,
+            Snapshots: .init(Snapshot: snapshots.map { ECSSnapshot($0, copy: copies[$0.id]) })))
     }
 
     /// A disk a command made or changed, as DescribeDisks gives it.

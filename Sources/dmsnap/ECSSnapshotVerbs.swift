@@ -120,20 +120,19 @@ struct DescribeSnapshotsVerb: ECSVerb {
     }
 
     func respond(_ service: SnapshotService, requestId: String) throws -> any Encodable {
-        // Every dmsnap snapshot is complete once recorded, or missing: none is progressing or failed.
+        // A snapshot is progressing or failed while its copy into a repository is; else accomplished, or missing.
         var filter = SnapshotFilter(diskId: diskId, snapshotIds: try parsedSnapshotIds(), name: snapshotName, groupId: groupId)
         switch status {
         case "missing": filter.missing = true
-        case "accomplished": filter.missing = false
-        case "progressing", "failed": filter.selectsNothing = true
-        default: break
+        case "all", nil: break
+        case let status?: filter.status = SnapshotCopyRecord.Status(rawValue: status)
         }
         if maxResults != nil || nextToken != nil {
             let page = try tokenPage()
             let found = try service.describeSnapshots(filter, after: page.after, limit: page.limit)
             let next = Paging.nextToken(after: found.snapshots.last.flatMap(ListingCursor.init(after:)), more: found.more, scope: tokenScope)
             return ECSResponse.DescribeSnapshots(RequestId: requestId, TotalCount: found.totalCount, PageNumber: nil, PageSize: nil,
-                                                 NextToken: next ?? "", Snapshots: .init(Snapshot: found.snapshots.map { ECSSnapshot($0) }))
+                                                 NextToken: next ?? "", Snapshots: .init(Snapshot: try Self.models(found.snapshots, service)))
         }
         let (pageNumber, pageSize) = (pageNumber, pageSize)
         let page = { @Sendable (count: Int) throws in try Paging.byNumber(count: count, pageNumber: pageNumber, pageSize: pageSize) }
@@ -141,7 +140,13 @@ struct DescribeSnapshotsVerb: ECSVerb {
         let numbered = try page(found.totalCount)
         return ECSResponse.DescribeSnapshots(RequestId: requestId, TotalCount: found.totalCount, PageNumber: numbered.number,
                                              PageSize: numbered.size, NextToken: nil,
-                                             Snapshots: .init(Snapshot: found.snapshots.map { ECSSnapshot($0) }))
+                                             Snapshots: .init(Snapshot: try Self.models(found.snapshots, service)))
+    }
+
+    /// Each snapshot with its copy's status, progress and time remaining.
+    static func models(_ snapshots: [SnapshotRecord], _ service: SnapshotService) throws -> [ECSSnapshot] {
+        let copies = try service.copies(of: snapshots.map(\.id))
+        return snapshots.map { ECSSnapshot($0, copy: copies[$0.id]) }
     }
 }
 

@@ -19,7 +19,11 @@ struct ActivateCommand: ParsableCommand {
 
     func run() throws {
         try Everyday.run(json: false) {
-            let report = try global.service().activate()
+            let service = try global.service()
+            let report = try service.activate()
+            for snapshot in try service.resumeInterruptedCopies() {
+                print("Restarted the copy of snapshot \(snapshot) (in the background).")
+            }
             if !report.activated.isEmpty {
                 print("Activated \(report.activated.joined(separator: ", ")).")
             } else if report.problems.isEmpty {
@@ -108,8 +112,11 @@ struct RecoverCommand: ParsableCommand {
             for device in report.resumedDevices { print("resumed \(device)") }
             for operation in report.finished { print("finished \(operation)") }
             for operation in report.undone { print("undid \(operation)") }
+            for disk in report.deletedRestores { print("deleted disk \(disk): its restore from a repository was interrupted") }
+            let resumedCopies = try service.resumeInterruptedCopies()
+            for snapshot in resumedCopies { print("restarted the copy of snapshot \(snapshot) (in the background)") }
             if report.resumedDevices.isEmpty && report.finished.isEmpty && report.undone.isEmpty && report.releasedHolds.isEmpty
-                && report.releasedMetadataSnapshots.isEmpty {
+                && report.releasedMetadataSnapshots.isEmpty && report.deletedRestores.isEmpty && resumedCopies.isEmpty {
                 print("Nothing to recover.")
             }
         }

@@ -21,12 +21,17 @@ struct SnapshotsCommand: ParsableCommand {
             let service = try global.service()
             let diskId = try disk.map { try service.resolveDisk($0).id }
             let snapshots = try service.describeSnapshots(SnapshotFilter(diskId: diskId))
+            let copies = try service.copies(of: snapshots.map(\.id))
             if json {
-                print(try ECSRender.describeSnapshots(snapshots, page: nil))
+                print(try ECSRender.describeSnapshots(snapshots, copies: copies, page: nil))
             } else {
-                print(TextTable(header: ["SNAPSHOT", "NAME", "DISK", "SIZE", "CREATED", "HELD"], rows: snapshots.map { snapshot in
-                    [snapshot.id, snapshot.name, snapshot.diskId, ByteSize.format(snapshot.sourceDiskSizeBytes),
-                     ECSRender.timestamp(snapshot.createdAt), String(format: "%.1fms", Double(snapshot.holdWindowMicroseconds) / 1000)]
+                print(TextTable(header: ["SNAPSHOT", "NAME", "DISK", "SIZE", "CREATED", "HELD", "COPY", "PROGRESS", "LEFT"],
+                                rows: snapshots.map { snapshot in
+                    let copy = copies[snapshot.id]
+                    return [snapshot.id, snapshot.name, snapshot.diskId, ByteSize.format(snapshot.sourceDiskSizeBytes),
+                            ECSRender.timestamp(snapshot.createdAt), String(format: "%.1fms", Double(snapshot.holdWindowMicroseconds) / 1000),
+                            copy?.status.rawValue ?? "-", copy.map { "\($0.progressPercent)%" } ?? "-",
+                            copy?.status == .progressing ? copy?.remainSeconds.map { "\($0)s" } ?? "?" : "-"]
                 }).rendered)
             }
         }
@@ -36,8 +41,8 @@ struct SnapshotsCommand: ParsableCommand {
 struct SnapshotCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "snapshot",
-        abstract: "Take, delete, expose and hide snapshots.",
-        subcommands: [Create.self, Delete.self, Expose.self, Hide.self])
+        abstract: "Take, delete, expose, hide, copy and restore snapshots.",
+        subcommands: [Create.self, Delete.self, Expose.self, Hide.self, Copy.self, Restore.self])
 
     struct Create: ParsableCommand {
         static let configuration = CommandConfiguration(

@@ -30,15 +30,20 @@ public struct ECSSnapshot: Encodable, Sendable {
     public var Backend: String
     public var LogicalVolume: String?
     public var MadeOutside: Bool
+    /// dmsnap's: why the copy into a repository failed (Status `failed`).
+    public var CopyFailure: String?
 
-    public init(_ record: SnapshotRecord, sourceDiskType: String = "data", usage: String = "none") {
+    /// `copy`: the snapshot's copy into a repository, if it has one, which
+    /// decides its Status, Progress and RemainTime as ECS's copy to OSS does.
+    public init(_ record: SnapshotRecord, copy: SnapshotCopyRecord? = nil, sourceDiskType: String = "data", usage: String = "none") {
         SnapshotId = record.id
         SnapshotName = record.name
         Description = record.description
         // dmsnap's "missing": the LV was removed outside dmsnap; the record stays.
-        Status = record.missingSince == nil ? "accomplished" : "missing"
-        Progress = "100%"
-        RemainTime = 0
+        Status = record.missingSince != nil ? "missing" : copy?.status.rawValue ?? "accomplished"
+        Progress = "\(copy?.progressPercent ?? 100)%"
+        RemainTime = copy?.status == .progressing ? copy?.remainSeconds ?? -1 : 0
+        CopyFailure = copy?.status == .failed ? copy?.reason : nil
         SourceDiskId = record.diskId
         // ECS reports the source size in whole GiB, as a string.
         SourceDiskSize = String((record.sourceDiskSizeBytes + (1 << 30) - 1) >> 30)

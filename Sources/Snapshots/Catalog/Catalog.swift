@@ -1,7 +1,8 @@
 import Foundation
 import GRDB
 
-/// dmsnap's catalog: pools, disks, snapshots and intents, in SQLite.
+/// dmsnap's catalog: pools, disks, snapshots, intents, repositories and
+/// copies, in SQLite.
 ///
 /// The kernel is the truth about what exists; the catalog adds IDs, names and
 /// times. WAL with synchronous=FULL, so a crash never tears a committed write.
@@ -198,6 +199,29 @@ public final class Catalog: Sendable {
             try db.alter(table: "pool") { table in table.add(column: "poolId", .text).notNull().defaults(to: "") }
             for name in try String.fetchAll(db, sql: "SELECT name FROM pool") {
                 try db.execute(sql: "UPDATE pool SET poolId = ? WHERE name = ?", arguments: [PoolRecord.newPoolId(), name])
+            }
+        }
+        // Issue 17: repositories, and each snapshot's copy into one.
+        migrator.registerMigration("v5-copies") { db in
+            try db.create(table: "repository") { table in
+                table.primaryKey("name", .text)
+                table.column("path", .text).notNull()
+                table.column("repositoryId", .text).notNull().unique()
+                table.column("isDefault", .boolean).notNull()
+                table.column("createdAt", .datetime).notNull()
+            }
+            try db.create(table: "snapshotCopy") { table in
+                table.column("snapshotId", .text).notNull()
+                table.column("repositoryId", .text).notNull()
+                table.column("status", .text).notNull()
+                table.column("baseSnapshotId", .text)
+                table.column("bytesDone", .integer).notNull()
+                table.column("bytesTotal", .integer).notNull()
+                table.column("remainSeconds", .integer)
+                table.column("reason", .text)
+                table.column("startedAt", .datetime).notNull()
+                table.column("finishedAt", .datetime)
+                table.primaryKey(["snapshotId", "repositoryId"])
             }
         }
         return migrator

@@ -21,10 +21,21 @@ extension SnapshotService {
     /// process releases everything if dmsnap dies or `freezeTimeout` passes
     /// first; the group then fails and keeps no snapshot.
     ///
+    /// With a default repository set, the members' copies into it start in
+    /// the background once the group is taken (`startDefaultCopies`).
+    ///
     /// - Parameters:
     ///   - diskIds: the disks; empty means every disk of this host except `excluding`.
     public func createSnapshotGroup(diskIds: [String], excluding: [String] = [], name given: String?, description: String = "",
                                     freezeTimeout: Duration = defaultFreezeTimeout, dryRun: Bool = false) throws -> SnapshotGroupResult {
+        let result = try takeSnapshotGroup(diskIds: diskIds, excluding: excluding, name: given, description: description,
+                                           freezeTimeout: freezeTimeout, dryRun: dryRun)
+        if result.group?.status == .accomplished { startDefaultCopies(of: result.snapshots.map(\.id)) }
+        return result
+    }
+
+    private func takeSnapshotGroup(diskIds: [String], excluding: [String], name given: String?, description: String,
+                                   freezeTimeout: Duration, dryRun: Bool) throws -> SnapshotGroupResult {
         let name = try given.map { try Validation.name($0, what: "snapshot group name", reservingAuto: true) }
         try Validation.requireDescription(description)
         if !diskIds.isEmpty && !excluding.isEmpty {

@@ -105,7 +105,12 @@ extension SnapshotService {
     /// Deletes a disk that nothing has open; its snapshots stay.
     public func deleteDisk(_ id: String) throws {
         try Validation.requireID(id, kind: .disk)
-        try mutating {
+        try mutating { try deleteDiskLocked(id) }
+    }
+
+    /// `deleteDisk` with the state directory's lock held.
+    func deleteDiskLocked(_ id: String) throws {
+        do {
             let disk = try disk(id)
             if disk.backend == .lvm { return try deleteLVMDisk(disk) }
             try requireIdle(disk)

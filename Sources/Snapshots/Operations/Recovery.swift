@@ -11,6 +11,8 @@ public struct RecoveryReport: Sendable {
     public var releasedHolds: [String] = []
     /// Pools' metadata snapshots a killed block-map scan left reserved.
     public var releasedMetadataSnapshots: [String] = []
+    /// Disks whose restore from a repository a crash interrupted.
+    public var deletedRestores: [String] = []
 }
 
 extension SnapshotService {
@@ -81,6 +83,7 @@ extension SnapshotService {
         }
         report.finished += try finishAbandonedPoolDeletions()
         try settleInterruptedGroups()
+        report.deletedRestores = try deleteInterruptedRestores()
         return report
     }
 

@@ -10,8 +10,9 @@ public struct SnapshotFilter: Sendable {
     public var groupId: String?
     /// true: only snapshots whose LV was removed outside dmsnap; false: only the others.
     public var missing: Bool?
-    /// Selects nothing: a status no dmsnap snapshot has (progressing, failed).
-    public var selectsNothing = false
+    /// Only snapshots whose copy into a repository has this status (see
+    /// `ECSSnapshot`); accomplished also leaves out missing ones.
+    public var status: SnapshotCopyRecord.Status?
     public init(diskId: String? = nil, snapshotIds: [String]? = nil, name: String? = nil, groupId: String? = nil,
                 missing: Bool? = nil) {
         self.diskId = diskId
@@ -29,8 +30,19 @@ extension SnapshotService {
     /// An LVM disk is snapshotted through `lvcreate -s` instead. Either way the
     /// snapshot is refused when its pool is fuller than `usageLimit`
     /// (default: `DMSNAP_POOL_USAGE_LIMIT`, else 95%).
+    ///
+    /// With a default repository set, the snapshot's copy into it starts in
+    /// the background once the snapshot is taken (`startDefaultCopies`).
     public func createSnapshot(diskId: String, name given: String?, description: String = "",
                                retentionDays: Int? = nil, usageLimit: PoolUsageLimit? = nil) throws -> SnapshotRecord {
+        let snapshot = try takeSnapshot(diskId: diskId, name: given, description: description,
+                                        retentionDays: retentionDays, usageLimit: usageLimit)
+        startDefaultCopies(of: [snapshot.id])
+        return snapshot
+    }
+
+    private func takeSnapshot(diskId: String, name given: String?, description: String,
+                              retentionDays: Int?, usageLimit: PoolUsageLimit?) throws -> SnapshotRecord {
         try Validation.requireID(diskId, kind: .disk)
         let usageLimit = try usageLimit ?? PoolUsageLimit.fromEnvironment()
         let name = try given.map { try Validation.name($0, what: "snapshot name", reservingAuto: true) }
@@ -167,7 +179,18 @@ extension SnapshotService {
             if let missing = filter.missing {
                 request = request.filter(missing ? Column("missingSince") != nil : Column("missingSince") == nil)
             }
-            if filter.selectsNothing { request = request.none() }
+            switch filter.status {
+            case .progressing?: request = request.filter(sql: "id IN (SELECT snapshotId FROM snapshotCopy WHERE status = 'progressing')")
+            case .failed?:
+                request = request.filter(sql: """
+                    id IN (SELECT snapshotId FROM snapshotCopy WHERE status = 'failed')
+                    AND id NOT IN (SELECT snapshotId FROM snapshotCopy WHERE status = 'progressing')
+                    """)
+            case .accomplished?:
+                request = request.filter(Column("missingSince") == nil)
+                    .filter(sql: "id NOT IN (SELECT snapshotId FROM snapshotCopy WHERE status != 'accomplished')")
+            case nil: break
+            }
             return try body(db, request)
         }
     }
@@ -192,7 +215,10 @@ extension SnapshotService {
     public func deleteSnapshot(_ id: String) throws {
         try Validation.requireID(id, kind: .snapshot)
         try mutating {
-            try deleteSnapshotLocked(try snapshot(id))
+            let snapshot = try snapshot(id)
+            let copies = try requireCopiesDeletable(of: id)
+            try deleteSnapshotLocked(snapshot)
+            try deleteCopies(of: id, in: copies)
         }
     }
 

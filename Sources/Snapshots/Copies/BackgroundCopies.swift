@@ -1,0 +1,74 @@
+import Foundation
+import GRDB
+
+extension SnapshotService {
+    /// Starts copying snapshot `id` in a worker process (see `CopyWorker`) and
+    /// returns at once with the copy's record, `progressing`. A copy of it
+    /// already running is left to finish; one already accomplished is returned as it is.
+    @discardableResult
+    public func startCopy(_ id: String, to repositoryName: String?) throws -> SnapshotCopyRecord {
+        let snapshot = try snapshot(id)
+        let target = try copyTarget(named: repositoryName)
+        _ = try openRepository(target)
+        if let existing = try copyRecord(of: id, in: target), existing.status == .accomplished { return existing }
+        let record = SnapshotCopyRecord(snapshotId: snapshot.id, repositoryId: target.repositoryId, status: .progressing,
+                                        baseSnapshotId: nil, bytesDone: 0, bytesTotal: 0, remainSeconds: nil, reason: nil,
+                                        startedAt: Date(), finishedAt: nil)
+        if try WorkLease.isHeld(try CopyWorker.leasePath(stateDirectory, snapshotId: id)) {
+            return try copyRecord(of: id, in: target) ?? record
+        }
+        try catalog.write { db in try record.save(db) }
+        _ = try CopyWorker.start(snapshotId: id, repositoryName: target.name, stateDirectory: stateDirectory,
+                                 executable: guardianExecutable)
+        return record
+    }
+
+    /// Starts the copies of new snapshots into the default repository, if one is
+    /// set: every front end calls it after CreateSnapshot and group snapshots.
+    /// A copy that cannot start leaves the snapshot usable, its copy `failed`
+    /// with the reason.
+    public func startDefaultCopies(of snapshotIds: [String]) {
+        guard let target = try? catalog.read({ db in try RepositoryRecord.filter(Column("isDefault") == true).fetchOne(db) }) else {
+            return
+        }
+        for id in snapshotIds {
+            do {
+                try startCopy(id, to: target.name)
+            } catch {
+                let failed = SnapshotCopyRecord(snapshotId: id, repositoryId: target.repositoryId, status: .failed, baseSnapshotId: nil,
+                                                bytesDone: 0, bytesTotal: 0, remainSeconds: nil, reason: Self.describe(error),
+                                                startedAt: Date(), finishedAt: Date())
+                try? catalog.write { db in try failed.save(db) }
+            }
+        }
+    }
+
+    /// Starts again every copy still `progressing` whose worker is gone (a crash,
+    /// kill -9, a reboot): `recover` and `activate` call it. Returns the snapshots.
+    public func resumeInterruptedCopies() throws -> [String] {
+        let progressing = try catalog.read { db in
+            try SnapshotCopyRecord.filter(Column("status") == SnapshotCopyRecord.Status.progressing.rawValue).fetchAll(db)
+        }
+        var resumed: [String] = []
+        for copy in progressing {
+            guard try !WorkLease.isHeld(try CopyWorker.leasePath(stateDirectory, snapshotId: copy.snapshotId)) else { continue }
+            let (target, snapshot) = try catalog.read { db in
+                (try RepositoryRecord.filter(Column("repositoryId") == copy.repositoryId).fetchOne(db),
+                 try SnapshotRecord.fetchOne(db, key: copy.snapshotId))
+            }
+            guard let target, snapshot != nil else {
+                var failed = copy
+                failed.status = .failed
+                failed.reason = target == nil ? "the repository was removed from this host" : "the snapshot was deleted before its copy finished"
+                failed.finishedAt = Date()
+                let settled = failed
+                try catalog.write { db in try settled.save(db) }
+                continue
+            }
+            _ = try CopyWorker.start(snapshotId: copy.snapshotId, repositoryName: target.name, stateDirectory: stateDirectory,
+                                     executable: guardianExecutable)
+            resumed.append(copy.snapshotId)
+        }
+        return resumed
+    }
+}

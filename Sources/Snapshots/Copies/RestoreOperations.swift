@@ -1,0 +1,77 @@
+import Foundation
+import Repository
+
+extension SnapshotService {
+    /// A new disk with the data of snapshot `snapshotId` as a repository holds
+    /// it: the way back when the snapshot's pool, or its host, is gone. Only
+    /// the manifest's non-zero chunks are written, each checked against its
+    /// hash; a damaged chunk fails the restore naming the snapshot, the
+    /// offset and the chunk, and the half-made disk is deleted. A restore
+    /// killed midway is deleted by the next dmsnap command (see
+    /// `deleteInterruptedRestores`).
+    public func restoreDisk(snapshotId: String, from repositoryName: String?, name: String?, poolName: String?,
+                            progress: (CopyProgress) -> Void = { _ in }) throws -> DiskRecord {
+        try Validation.requireID(snapshotId, kind: .snapshot)
+        let (record, repository, manifest) = try findCopy(of: snapshotId, in: repositoryName)
+        let disk = try createDisk(sizeBytes: manifest.volumeSize, name: name,
+                                  description: "restored from snapshot \(snapshotId) in repository \(record.name)",
+                                  poolName: poolName)
+        let leasePath = try restoreLeasePath(disk.id)
+        guard let lease = try WorkLease(path: leasePath) else {
+            throw SnapshotsError(.internalError, "the restore lease \(leasePath) is held by another process")
+        }
+        do {
+            try withExtendedLifetime(lease) {
+                _ = try SnapshotRestorer(repository: repository).restore(
+                    snapshotId: manifest.snapshotId, to: "/dev/mapper/\(KernelNames.volume(disk.id))") { progress(CopyProgress($0)) }
+            }
+        } catch {
+            try? deleteDisk(disk.id)
+            try? FileManager.default.removeItem(atPath: leasePath)
+            throw SnapshotsError(.copyFailed, "restoring snapshot \(snapshotId) from repository \(record.name) failed: \(Self.describe(error))")
+        }
+        try? FileManager.default.removeItem(atPath: leasePath)
+        return disk
+    }
+
+    /// The repository (the named one, else the first that has it) holding a copy of `snapshotId`.
+    func findCopy(of snapshotId: String, in repositoryName: String?) throws -> (RepositoryRecord, DirectoryRepository, Manifest) {
+        let candidates = try repositoryName.map { [try repository(named: $0)] } ?? listRepositories().map(\.record)
+        var problems: [String] = []
+        for candidate in candidates {
+            do {
+                let opened = try openRepository(candidate)
+                if let manifest = try Self.storedManifest(snapshotId, in: opened) { return (candidate, opened, manifest) }
+            } catch {
+                problems.append(Self.describe(error))
+            }
+        }
+        let searched = candidates.isEmpty ? "no repository is added (dmsnap repository add)" : "repositories searched: \(candidates.map(\.name).joined(separator: ", "))"
+        throw SnapshotsError(.invalidSnapshotIdNotFound, "no repository holds a copy of snapshot \(snapshotId); \(searched)"
+                             + (problems.isEmpty ? "" : "; " + problems.joined(separator: "; ")))
+    }
+
+    private func restoreLeasePath(_ diskId: String) throws -> String {
+        let directory = stateDirectory + "/restores"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
+        return directory + "/" + diskId
+    }
+
+    /// Deletes the disks whose restore a crash interrupted: a lease file no live process holds.
+    func deleteInterruptedRestores() throws -> [String] {
+        let directory = stateDirectory + "/restores"
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return [] }
+        var deleted: [String] = []
+        for diskId in entries where (try? ResourceID(parsing: diskId, as: .disk)) != nil {
+            let path = directory + "/" + diskId
+            guard try !WorkLease.isHeld(path) else { continue }
+            if try catalog.read({ db in try DiskRecord.fetchOne(db, key: diskId) }) != nil {
+                try deleteDiskLocked(diskId)
+                deleted.append(diskId)
+            }
+            try? FileManager.default.removeItem(atPath: path)
+        }
+        return deleted
+    }
+}
