@@ -9,6 +9,13 @@ final class ChunkStore {
     let codec: ChunkCodec
     /// Chunk directories renamed into since the last `syncDirectories`.
     private var unsyncedDirectories: Set<String> = []
+    /// Chunks written under temporary names and not yet flushed: their durability
+    /// is one syncfs for the batch, then each is renamed to its name.
+    private var pending: [(file: TemporaryFile, hash: ChunkHash)] = []
+    private var pendingHashes: Set<ChunkHash> = []
+    private var pendingBytes = 0
+    static let batchChunks = 64
+    static let batchBytes = 64 << 20
 
     init(directory: String, temporaryDirectory: String, chunkSize: Int) {
         self.directory = directory
@@ -23,27 +30,47 @@ final class ChunkStore {
 
     func path(_ hash: ChunkHash) -> String { "\(subdirectory(hash.firstByte))/\(hash.hex)" }
 
-    func contains(_ hash: ChunkHash) throws -> Bool { try SystemCalls.status(path(hash)) != nil }
+    /// Whether the chunk is stored, or written and waiting for its batch's flush.
+    func contains(_ hash: ChunkHash) throws -> Bool {
+        try pendingHashes.contains(hash) || SystemCalls.status(path(hash)) != nil
+    }
 
-    /// Compresses and stores a chunk; returns the bytes written.
+    /// Compresses and stores a chunk; returns the bytes written. The chunk gets
+    /// its name when its batch is flushed, never before its content is durable.
     func store(_ plain: UnsafeRawBufferPointer, as hash: ChunkHash) throws -> Int {
         let frame = codec.compress(plain)
         let file = try TemporaryFile(in: temporaryDirectory, purpose: "chunk")
         try file.append(frame)
-        let final = path(hash)
-        let parent = subdirectory(hash.firstByte)
-        if try SystemCalls.status(parent) == nil {
-            try SystemCalls.mkdir(parent)
-            unsyncedDirectories.insert(directory)
-        }
-        try file.commit(as: final, syncDirectory: false)
-        unsyncedDirectories.insert(parent)
+        pending.append((file, hash))
+        pendingHashes.insert(hash)
+        pendingBytes += frame.count
+        if pending.count >= Self.batchChunks || pendingBytes >= Self.batchBytes { try flush() }
         return frame.count
     }
 
-    /// Makes every rename since the last call durable: called before a manifest
-    /// that names these chunks is committed, once per directory rather than once per chunk.
+    /// One syncfs makes the batch's files durable; then each is renamed to its name.
+    func flush() throws {
+        guard let first = pending.first else { return }
+        try SystemCalls.syncFilesystem(first.file.descriptor, path: temporaryDirectory)
+        for (file, hash) in pending {
+            let parent = subdirectory(hash.firstByte)
+            if try SystemCalls.status(parent) == nil {
+                try SystemCalls.mkdir(parent)
+                unsyncedDirectories.insert(directory)
+            }
+            try file.commit(as: path(hash), synced: true, syncDirectory: false)
+            unsyncedDirectories.insert(parent)
+        }
+        pending.removeAll()
+        pendingHashes.removeAll()
+        pendingBytes = 0
+    }
+
+    /// Makes every chunk stored since the last call durable under its name: called
+    /// before a manifest that names these chunks is committed, once per directory
+    /// rather than once per chunk.
     func syncDirectories() throws {
+        try flush()
         for directory in unsyncedDirectories.sorted() { try SystemCalls.fsyncDirectory(directory) }
         unsyncedDirectories.removeAll()
     }

@@ -121,31 +121,37 @@ public struct SnapshotCopier {
             }
         }
         var meter = ProgressMeter(total: plan.totalBytes)
-        try progress(meter.progress)
-        for run in plan.runs {
-            for index in run {
-                try carryBase(before: index)
-                if nextBase?.index == index { nextBase = try baseReader?.next() }
-                let length = plan.length(ofChunk: index)
-                try source.read(at: index * plan.chunkSize, length: length, into: buffer)
-                report.chunksRead += 1
-                report.bytesRead += UInt64(length)
-                let plain = buffer.bytes(length)
-                if zeros.isZero(plain) {
-                    report.zeroChunks += 1
-                } else {
-                    let hash = ChunkHash(of: plain)
-                    if try store.contains(hash) {
-                        report.chunksAlreadyStored += 1
+        do {
+            try progress(meter.progress)
+            for run in plan.runs {
+                for index in run {
+                    try carryBase(before: index)
+                    if nextBase?.index == index { nextBase = try baseReader?.next() }
+                    let length = plan.length(ofChunk: index)
+                    try source.read(at: index * plan.chunkSize, length: length, into: buffer)
+                    report.chunksRead += 1
+                    report.bytesRead += UInt64(length)
+                    let plain = buffer.bytes(length)
+                    if zeros.isZero(plain) {
+                        report.zeroChunks += 1
                     } else {
-                        report.bytesWritten += UInt64(try store.store(plain, as: hash))
-                        report.chunksWritten += 1
+                        let hash = ChunkHash(of: plain)
+                        if try store.contains(hash) {
+                            report.chunksAlreadyStored += 1
+                        } else {
+                            report.bytesWritten += UInt64(try store.store(plain, as: hash))
+                            report.chunksWritten += 1
+                        }
+                        try writer.append(ManifestEntry(index: index, hash: hash))
                     }
-                    try writer.append(ManifestEntry(index: index, hash: hash))
+                    meter.advance(by: length)
+                    try progress(meter.progress)
                 }
-                meter.advance(by: length)
-                try progress(meter.progress)
             }
+        } catch {
+            // The chunks already written are whole: give them their names, so that a rerun finds them.
+            try? store.flush()
+            throw error
         }
         try carryBase(before: UInt64.max)
         // The base's checksum is verified when its reader reaches the end.

@@ -52,6 +52,13 @@ enum SystemCalls {
         guard retrying({ Glibc.fsync(fd) }) == 0 else { throw RepositoryError.system("fsync", path: path, errno: errno) }
     }
 
+    /// Flushes every file of the filesystem holding `fd` in one go: one journal
+    /// commit (one device flush) for a batch of chunk files rather than one
+    /// each. The corresponding C function is `syncfs`.
+    static func syncFilesystem(_ fd: Int32, path: String) throws {
+        guard retrying({ c_syncfs(fd) }) == 0 else { throw RepositoryError.system("syncfs", path: path, errno: errno) }
+    }
+
     /// Makes a directory's entries (a rename, an unlink) durable.
     static func fsyncDirectory(_ path: String) throws {
         let fd = try open(path, O_RDONLY | O_DIRECTORY)
@@ -121,3 +128,6 @@ enum SystemCalls {
         return String(decoding: buffer.prefix { $0 != 0 }, as: UTF8.self)
     }
 }
+
+/// syncfs(2) is declared only under _GNU_SOURCE, which Swift's Glibc module is not built with.
+@_silgen_name("syncfs") private func c_syncfs(_ fd: Int32) -> Int32

@@ -28,11 +28,13 @@ final class TemporaryFile {
         try bytes.withUnsafeBytes { try append($0) }
     }
 
-    /// Makes the file durable and gives it its real name. With `syncDirectory`
-    /// false the caller syncs the directory later (the chunk store syncs each
-    /// chunk directory once, before the manifest that needs them is committed).
-    func commit(as finalPath: String, syncDirectory: Bool = true) throws {
-        try SystemCalls.fsync(fd, path: path)
+    /// Makes the file durable and gives it its real name. With `synced` the
+    /// caller has made its content durable already (the chunk store flushes a
+    /// batch of chunk files with one syncfs). With `syncDirectory` false the
+    /// caller syncs the directory later (the chunk store syncs each chunk
+    /// directory once, before the manifest that needs them is committed).
+    func commit(as finalPath: String, synced: Bool = false, syncDirectory: Bool = true) throws {
+        if !synced { try SystemCalls.fsync(fd, path: path) }
         SystemCalls.close(fd)
         fd = -1
         do {
@@ -43,6 +45,9 @@ final class TemporaryFile {
         }
         if syncDirectory { try SystemCalls.fsyncDirectory((finalPath as NSString).deletingLastPathComponent) }
     }
+
+    /// The open descriptor, for a syncfs of its filesystem.
+    var descriptor: Int32 { fd }
 
     /// Removes the unfinished file (also what an error or a thrown progress callback leads to).
     func discard() {

@@ -87,6 +87,22 @@ struct CopyRestoreTests {
         #expect(try Self.restoredDigest(repository, "s-1", scratch) == before)
     }
 
+    /// A disk grown since its base copy: the base's short last chunk is read again at its new length.
+    @Test func anIncrementalCopyOfAGrownVolumeRestoresTheNewContent() throws {
+        let scratch = try Scratch()
+        let (repository, volume) = try Self.repositoryAndVolume(scratch)
+        let copier = SnapshotCopier(repository: repository)
+        _ = try copier.copy(source: volume, size: Self.size, snapshot: Scratch.snapshot("s-small"), ranges: nil)
+        let grown = Self.size + (3 << 20)
+        precondition(truncate(volume, off_t(grown)) == 0)
+        Scratch.write(volume, at: Self.size + (1 << 20), length: 4096, seed: 50)
+        let change = (Self.size + (1 << 20))..<(Self.size + (1 << 20) + 4096)
+        let report = try copier.copy(source: volume, size: grown, snapshot: Scratch.snapshot("s-grown"), ranges: [change],
+                                     base: repository.manifest(snapshotId: "s-small"))
+        #expect(report.chunksRead == 2)
+        #expect(try Self.restoredDigest(repository, "s-grown", scratch, size: grown) == Scratch.digest(volume, size: grown))
+    }
+
     @Test func anInterruptedCopyLeavesNoManifestAndTheRerunReusesItsChunks() throws {
         let scratch = try Scratch()
         let repository = try DirectoryRepository.create(at: "\(scratch.path)/repo", chunkSize: Self.chunk)
