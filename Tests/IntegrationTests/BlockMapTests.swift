@@ -68,6 +68,7 @@ struct BlockMapTests {
         // Block 4 rewritten (different), 50 new (right_only), 10 discarded (left_only: reads as zeros now).
         try Self.write(native.device, blocks: [4, 50])
         try Rig.shell("blkdiscard -o \(10 * Self.block) -l \(Self.block) \(native.device)")
+        try aScanStoppedBySIGTERMReleasesTheMetadataSnapshotFirst(native, first)
         let second = try aScanKilledHoldingTheMetadataSnapshotIsReleasedByTheNextCommand(native, first)
         #expect(try Self.blockMap(native.cli, second, base: first).ranges == Self.ranges([(4, 1), (10, 1), (50, 1)]),
                 "exactly the changed blocks, the discarded one included")
@@ -90,6 +91,20 @@ struct BlockMapTests {
         #expect(refused.status != 0 && refused.errors.contains("another program holds the metadata snapshot of pool \(native.fixture.poolName)"),
                 "\(refused.errors)")
         #expect(try Self.heldRoot(pool) == held, "the other program's metadata snapshot is still held")
+    }
+
+    /// SIGTERM while the lease is held (a test pause keeps it there): dmsnap
+    /// dies of the signal, after releasing the metadata snapshot.
+    func aScanStoppedBySIGTERMReleasesTheMetadataSnapshotFirst(_ native: NativeFixture, _ snapshot: String) throws {
+        let running = try native.cli.start(["debug", "block-map", snapshot], environment: ["DMSNAP_PAUSE_AT": "metadataSnapshotHeld"],
+                                           signalsAsFromAShell: true)
+        while try Self.heldRoot(native.poolDevice) == nil, running.process.isRunning { usleep(20_000) }
+        kill(running.process.processIdentifier, SIGTERM)
+        let stopped = try running.wait()
+        #expect(stopped.status == SIGTERM + 128, "dmsnap died of the SIGTERM: \(stopped.status) \(stopped.errors)")
+        #expect(try Self.heldRoot(native.poolDevice) == nil, "after releasing the metadata snapshot")
+        #expect(!(try FileManager.default.contentsOfDirectory(atPath: native.fixture.stateDirectory)
+            .contains { $0.hasPrefix("metadata-snapshot-") }), "and dropping its record")
     }
 
     /// Returns the snapshot the next command made.
