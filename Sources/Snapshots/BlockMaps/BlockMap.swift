@@ -75,28 +75,28 @@ extension SnapshotService {
                                                   metadataDevice: record.metadataDevice)
             return (pool, (target.thinId, base?.thinId))
         }
-        guard let locator = target.lvm else {
-            throw SnapshotsError(.internalError, "LVM snapshot \(target.id) has no LV in the catalog")
-        }
-        let inventory = try withLVM { session in try LVMInventory.read(session, scope: lvmScope) }
-        func thinId(_ record: SnapshotRecord) throws -> (UInt32, String) {
-            guard let uuid = record.lvm?.uuid, let volume = inventory.volume(uuid: uuid), let id = volume.thinID,
-                  let poolName = volume.pool else {
+        // Discovery, under the operation lock: a snapshot made on the fast path has no LV UUID in the catalog yet.
+        let inventory = try withLVM { session in try discoverLVM(session) }
+        func thinVolume(_ record: SnapshotRecord) throws -> (volume: LogicalVolume, thinId: UInt32, pool: String) {
+            let volume = inventory.volumes.first { $0.uuid == record.lvUuid }
+                ?? inventory.volumes.first { LVMInventory.taggedID($0, kind: .snapshot) == record.id }
+            guard let volume, let id = volume.thinID, let pool = volume.pool else {
                 throw SnapshotsError(.incorrectSnapshotStatus, "snapshot \(record.id) has no thin LV in LVM (lvs shows no thin_id for it)")
             }
-            return (id, poolName)
+            return (volume, id, pool)
         }
-        let (targetId, poolName) = try thinId(target)
-        let baseId = try base.map { try thinId($0).0 }
-        let poolDevice = LVMKernelView.deviceName(volumeGroup: locator.volumeGroup, logicalVolume: poolName, layer: "tpool")
-        let metadataName = LVMKernelView.deviceName(volumeGroup: locator.volumeGroup, logicalVolume: "\(poolName)_tmeta")
+        let found = try thinVolume(target)
+        let baseId = try base.map { try thinVolume($0).thinId }
+        let volumeGroup = found.volume.volumeGroup, poolName = found.pool, targetId = found.thinId
+        let poolDevice = LVMKernelView.deviceName(volumeGroup: volumeGroup, logicalVolume: poolName, layer: "tpool")
+        let metadataName = LVMKernelView.deviceName(volumeGroup: volumeGroup, logicalVolume: "\(poolName)_tmeta")
         for device in [poolDevice, metadataName] where try deviceMapper.info(device) == nil {
             throw SnapshotsError(.incorrectSnapshotStatus, """
-                LVM thin pool \(locator.volumeGroup)/\(poolName) is not active (no device \(device)); activate one of \
+                LVM thin pool \(volumeGroup)/\(poolName) is not active (no device \(device)); activate one of \
                 its thin volumes (lvchange -ay) to read snapshot \(target.id)'s block map
                 """)
         }
-        let pool = MetadataSnapshotLease.Pool(name: "\(locator.volumeGroup)/\(poolName)", poolDevice: poolDevice,
+        let pool = MetadataSnapshotLease.Pool(name: "\(volumeGroup)/\(poolName)", poolDevice: poolDevice,
                                               metadataDevice: "/dev/mapper/\(metadataName)")
         return (pool, (targetId, baseId))
     }

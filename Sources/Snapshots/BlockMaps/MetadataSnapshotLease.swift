@@ -40,11 +40,12 @@ struct MetadataSnapshotLease {
     var recordPath: String { "\(stateDirectory)/\(Self.recordPrefix)\(pool.poolDevice).json" }
 
     /// Reserves the pool's metadata snapshot, runs `scan`, and releases it.
-    /// The interrupt signals are held back meanwhile, so a Ctrl-C or `kill`
-    /// waits for the release (a tool the terminal interrupted fails the scan).
+    /// An interrupt signal meanwhile takes effect once the metadata snapshot
+    /// is released, never between (`InterruptSignals.deferred`); a Ctrl-C
+    /// also stops the tool, which ends the scan at once.
     func holding<T>(_ scan: () throws -> T) throws -> T {
         try waitUntilNobodyHolds()
-        return try InterruptSignals.heldBack {
+        return try InterruptSignals.deferred {
             try write(Record(pool: pool, heldRoot: nil, processId: getpid()))
             do {
                 try deviceMapper.send(.reserveMetadataSnapshot, toPool: pool.poolDevice)
