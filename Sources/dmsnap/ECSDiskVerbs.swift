@@ -19,7 +19,7 @@ struct CreateDiskVerb: ECSVerb {
     @Option(name: .customLong("Size"), help: "Size in GiB (1 to 65536).")
     var size: Int?
 
-    @Option(name: .customLong("SnapshotId"), help: "Clone this snapshot; the disk has the snapshot's size and pool (a different --Size or --PoolName is refused).")
+    @Option(name: .customLong("SnapshotId"), help: "Clone this snapshot; the disk has the snapshot's size and pool (a different --Size or --PoolName is refused). A snapshot not in a pool here is restored from the first repository that holds a copy of it, into --PoolName.")
     var snapshotId: String?
 
     @Option(name: .customLong("DiskName"), help: NameHelp.disk)
@@ -45,8 +45,8 @@ struct CreateDiskVerb: ECSVerb {
     func respond(_ service: SnapshotService, requestId: String) throws -> any Encodable {
         let disk: DiskRecord
         if let snapshotId {
-            disk = try service.cloneDisk(fromSnapshot: snapshotId, name: diskName, description: description,
-                                         sizeBytes: size.map { UInt64($0) << 30 }, poolName: poolName)
+            disk = try service.createDisk(fromSnapshot: snapshotId, name: diskName, description: description,
+                                          sizeBytes: size.map { UInt64($0) << 30 }, poolName: poolName)
         } else {
             disk = try service.createDisk(sizeBytes: UInt64(size!) << 30, name: diskName, description: description, poolName: poolName)
         }

@@ -133,7 +133,8 @@ struct SnapshotCopyTests {
         #expect(attached.contains("Added repository offsite"), "\(attached)")
         let listed = try other.cli.succeed(["repository", "snapshots", "offsite"])
         #expect([first, second, third].allSatisfy(listed.contains), "\(listed)")
-        let elsewhere = try other.json(["snapshot", "restore", third, "--from", "offsite", "--json"])
+        // ECS's spelling: CreateDisk --SnapshotId of a snapshot that is in no pool here restores it.
+        let elsewhere = try other.json(["CreateDisk", "--SnapshotId", third])
         let elsewhereDisk = try #require(elsewhere["DiskId"] as? String, "\(elsewhere)")
         #expect(try Host.checksum(ofDisk: elsewhereDisk) == sums[2], "restored on the other host byte for byte")
 

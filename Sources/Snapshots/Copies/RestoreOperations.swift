@@ -9,12 +9,12 @@ extension SnapshotService {
     /// offset and the chunk, and the half-made disk is deleted. A restore
     /// killed midway is deleted by the next dmsnap command (see
     /// `deleteInterruptedRestores`).
-    public func restoreDisk(snapshotId: String, from repositoryName: String?, name: String?, poolName: String?,
-                            progress: (CopyProgress) -> Void = { _ in }) throws -> DiskRecord {
+    public func restoreDisk(snapshotId: String, from repositoryName: String?, name: String?, description: String? = nil,
+                            poolName: String?, progress: (CopyProgress) -> Void = { _ in }) throws -> DiskRecord {
         try Validation.requireID(snapshotId, kind: .snapshot)
         let (record, repository, manifest) = try findCopy(of: snapshotId, in: repositoryName)
         let disk = try createDisk(sizeBytes: manifest.volumeSize, name: name,
-                                  description: "restored from snapshot \(snapshotId) in repository \(record.name)",
+                                  description: description ?? "restored from snapshot \(snapshotId) in repository \(record.name)",
                                   poolName: poolName)
         let leasePath = try restoreLeasePath(disk.id)
         guard let lease = try WorkLease(path: leasePath) else {
@@ -73,5 +73,26 @@ extension SnapshotService {
             try? FileManager.default.removeItem(atPath: path)
         }
         return deleted
+    }
+}
+
+extension SnapshotService {
+    /// ECS CreateDisk --SnapshotId: a clone when the snapshot is in a pool
+    /// here, else a restore from the first repository that holds a copy of it
+    /// (this host's snapshot whose pool is gone, or another host's).
+    public func createDisk(fromSnapshot snapshotId: String, name: String?, description: String = "",
+                           sizeBytes: UInt64? = nil, poolName: String? = nil) throws -> DiskRecord {
+        try Validation.requireID(snapshotId, kind: .snapshot)
+        if try catalog.read({ db in try SnapshotRecord.fetchOne(db, key: snapshotId) }) != nil {
+            return try cloneDisk(fromSnapshot: snapshotId, name: name, description: description, sizeBytes: sizeBytes, poolName: poolName)
+        }
+        let (_, _, manifest) = try findCopy(of: snapshotId, in: nil)
+        if let sizeBytes, sizeBytes != manifest.volumeSize {
+            throw SnapshotsError(.invalidParameter, """
+                a disk made from snapshot \(snapshotId) has the snapshot's size, \(Self.shownSize(manifest.volumeSize)), \
+                not \(Self.shownSize(sizeBytes)); leave out the size
+                """)
+        }
+        return try restoreDisk(snapshotId: snapshotId, from: nil, name: name, description: description, poolName: poolName)
     }
 }
