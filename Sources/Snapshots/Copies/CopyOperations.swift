@@ -151,8 +151,14 @@ extension SnapshotService {
     /// queue behind each other, so the wait is as long as a large copy.
     static let writerLockPatience: TimeInterval = 6 * 3600
 
+    /// Whether the snapshot's device is up already (exposed by its user): the
+    /// copy then leaves it up when it ends.
     private func isExposed(_ snapshot: SnapshotRecord) throws -> Bool {
-        if snapshot.backend == .lvm { return false }
+        if snapshot.backend == .lvm {
+            // An active LV has its /dev/VG/LV link.
+            guard let group = snapshot.volumeGroup, let volume = snapshot.logicalVolume else { return false }
+            return FileManager.default.fileExists(atPath: "/dev/\(group)/\(volume)")
+        }
         return try deviceMapper.info(KernelNames.volume(snapshot.id)) != nil
     }
 }

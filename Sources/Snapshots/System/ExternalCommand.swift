@@ -15,16 +15,7 @@ enum ExternalCommand {
     /// Returns standard output; throws `Failure` on a non-zero exit.
     @discardableResult
     static func run(_ program: String, _ arguments: [String], allowedStatuses: Set<Int32> = [0]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try locate(program))
-        process.arguments = arguments
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        // Drain standard error beside standard output, so a chatty program cannot block on a full pipe.
-        let errorReader = PipeReader(errors)
+        let (process, output, errorReader) = try start(program, arguments)
         let outputData = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         let standardError = String(decoding: errorReader.wait(), as: UTF8.self)
@@ -39,15 +30,7 @@ enum ExternalCommand {
     /// A non-zero exit throws `Failure` (before anything `read` threw, since
     /// the program's own words say more); output `read` left is discarded.
     static func run<T>(_ program: String, _ arguments: [String], readingOutput read: (Int32) throws -> T) throws -> T {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try locate(program))
-        process.arguments = arguments
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let errorReader = PipeReader(errors)
+        let (process, output, errorReader) = try start(program, arguments)
         let result = Result { try read(output.fileHandleForReading.fileDescriptor) }
         if case .failure = result {
             // The program may still be writing: closing our end ends it with SIGPIPE.
@@ -61,6 +44,20 @@ enum ExternalCommand {
             throw Failure(command: [program] + arguments, status: process.terminationStatus, standardError: standardError)
         }
         return try result.get()
+    }
+
+    /// Starts `program` with its output on a pipe and its standard error drained
+    /// beside it, so a chatty program cannot block on a full pipe.
+    private static func start(_ program: String, _ arguments: [String]) throws -> (Process, Pipe, PipeReader) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try locate(program))
+        process.arguments = arguments
+        let output = Pipe(), errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        return (process, output, PipeReader(errors))
     }
 
     private static func locate(_ program: String) throws -> String {
