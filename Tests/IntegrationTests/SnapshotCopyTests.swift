@@ -213,6 +213,8 @@ struct SnapshotCopyTests {
         }
         #expect(described["Status"] as? String == "accomplished" && described["Progress"] as? String == "100%", "\(described)")
         print("background copy: \(kills) kill(s) of the worker, then accomplished")
+        #expect(!FileManager.default.fileExists(atPath: "/dev/mapper/dmsnap-\(snapshot)"),
+                "the copy hid the device it exposed, whichever worker finished it")
         let sum = try host.checksum(ofSnapshot: snapshot)
         let restored = try host.json(["snapshot", "restore", snapshot, "--json"])
         #expect(try Host.checksum(ofDisk: try #require(restored["DiskId"] as? String)) == sum)

@@ -221,6 +221,7 @@ public final class Catalog: Sendable {
                 table.column("reason", .text)
                 table.column("startedAt", .datetime).notNull()
                 table.column("finishedAt", .datetime)
+                table.column("keepsDeviceUp", .boolean).notNull().defaults(to: false)
                 table.primaryKey(["snapshotId", "repositoryId"])
             }
         }

@@ -41,6 +41,9 @@ public struct SnapshotCopyRecord: Codable, Sendable, Equatable, FetchableRecord,
     public var reason: String?
     public var startedAt: Date
     public var finishedAt: Date?
+    /// The snapshot's device was up (exposed by its user) when the copy began:
+    /// the copy leaves it up; otherwise it hides the device it exposed.
+    public var keepsDeviceUp = false
 
     /// ECS's "37%": whole percent, 100% only once accomplished.
     public var progressPercent: Int {

@@ -11,9 +11,11 @@ extension SnapshotService {
         let target = try copyTarget(named: repositoryName)
         _ = try openRepository(target)
         if let existing = try copyRecord(of: id, in: target), existing.status == .accomplished { return existing }
-        let record = SnapshotCopyRecord(snapshotId: snapshot.id, repositoryId: target.repositoryId, status: .progressing,
-                                        baseSnapshotId: nil, bytesDone: 0, bytesTotal: 0, remainSeconds: nil, reason: nil,
-                                        startedAt: Date(), finishedAt: nil)
+        var starting = SnapshotCopyRecord(snapshotId: snapshot.id, repositoryId: target.repositoryId, status: .progressing,
+                                          baseSnapshotId: nil, bytesDone: 0, bytesTotal: 0, remainSeconds: nil, reason: nil,
+                                          startedAt: Date(), finishedAt: nil)
+        starting.keepsDeviceUp = try isExposed(snapshot)
+        let record = starting
         if try WorkLease.isHeld(try CopyWorker.leasePath(stateDirectory, snapshotId: id)) {
             return try copyRecord(of: id, in: target) ?? record
         }

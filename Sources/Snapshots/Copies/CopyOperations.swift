@@ -35,22 +35,36 @@ extension SnapshotService {
             throw SnapshotsError(.incorrectSnapshotStatus, "snapshot \(id) is being copied by another dmsnap process; DescribeSnapshots shows how far")
         }
         defer { withExtendedLifetime(lease) {} }
-        if let done = try copyRecord(of: id, in: target), done.status == .accomplished,
-           try Self.storedManifest(id, in: repository) != nil {
+        let previous = try copyRecord(of: id, in: target)
+        if try Self.storedManifest(id, in: repository) != nil {
+            // The manifest is the commit point: a copy killed after writing it is done.
+            var done = previous ?? SnapshotCopyRecord(snapshotId: id, repositoryId: target.repositoryId, status: .progressing,
+                                                      baseSnapshotId: nil, bytesDone: 0, bytesTotal: 0, remainSeconds: nil,
+                                                      reason: nil, startedAt: Date(), finishedAt: nil)
+            if done.status != .accomplished {
+                done.status = .accomplished
+                done.reason = nil
+                done.bytesDone = done.bytesTotal
+                done.remainSeconds = 0
+                done.finishedAt = Date()
+                try save(done)
+            }
             return done
         }
         let base = try copyBase(for: snapshot, in: target, repository: repository)
         var record = SnapshotCopyRecord(snapshotId: id, repositoryId: target.repositoryId, status: .progressing,
                                         baseSnapshotId: base?.snapshot.id, bytesDone: 0, bytesTotal: 0,
                                         remainSeconds: nil, reason: nil, startedAt: Date(), finishedAt: nil)
+        // A copy started again after a crash keeps what the first start saw: the
+        // device it exposed itself is hidden at the end, the user's is left up.
+        record.keepsDeviceUp = previous?.status == .progressing ? previous?.keepsDeviceUp ?? false : try isExposed(snapshot)
         try save(record)
         do {
             let plan = try blockMap(of: id, base: base?.snapshot.id)
             record.bytesTotal = plan.totalBytes
             try save(record)
-            let exposedBefore = try isExposed(snapshot)
             let device = try exposeSnapshot(id)
-            defer { if !exposedBefore { try? hideSnapshot(id) } }
+            defer { if !record.keepsDeviceUp { try? hideSnapshot(id) } }
             var lastSaved = Date()
             let identity = SnapshotIdentity(snapshotId: id, diskId: snapshot.diskId, diskName: (try? disk(snapshot.diskId).name) ?? "")
             let report = try Self.waitingForTheWriterLock(onWait: { holder in
@@ -153,7 +167,7 @@ extension SnapshotService {
 
     /// Whether the snapshot's device is up already (exposed by its user): the
     /// copy then leaves it up when it ends.
-    private func isExposed(_ snapshot: SnapshotRecord) throws -> Bool {
+    func isExposed(_ snapshot: SnapshotRecord) throws -> Bool {
         if snapshot.backend == .lvm {
             // An active LV has its /dev/VG/LV link.
             guard let group = snapshot.volumeGroup, let volume = snapshot.logicalVolume else { return false }
