@@ -64,6 +64,13 @@ class Repositories:
         shutil.rmtree(path)
 
 
+def drop_disk(ds, disk):
+    """Deletes a disk, discarding its blocks first: the pool passes the discards down to its loop device,
+    which punches them out of the pool's file, so repeated restores do not fill the tmpfs."""
+    sh("blkdiscard", ds.device(disk))
+    ds.call("DeleteDisk", "--DiskId", disk)
+
+
 def copy_argv(ds, snapshot, repository, wait=True):
     return ds.argv("snapshot", "copy", snapshot, "--to", repository, "--json", *(["--wait"] if wait else []))
 
@@ -80,7 +87,7 @@ def copies(ctx):
     size, written = SIZES[mode]["disk"], SIZES[mode]["written"]
     rounds = ctx.counts["copies"]
     repositories = Repositories(ctx)
-    ds.call("pool", "create", COPY_POOL, "--file-backed", f"{(2 * written + 2 * GIB) // MIB}M")
+    ds.call("pool", "create", COPY_POOL, "--file-backed", f"{(2 * written + GIB) // MIB}M")
     disk = ds.call("CreateDisk", "--Size", str(size // GIB), "--DiskName", "copy-source", "--PoolName", COPY_POOL)["DiskId"]
     log(f"copies: writing {written // MIB} MiB over the {size // MIB} MiB disk")
     write_unique(ds.device(disk), size, written)
@@ -117,7 +124,7 @@ def copies(ctx):
     # Restore, onto a new disk each time, deleted (untimed) after it.
     def dmsnap_restore(rss):
         sample = run(ds.argv("snapshot", "restore", snapshot, "--from", kept[0][0], "--pool", COPY_POOL, "--json"), rss=rss)
-        ds.call("DeleteDisk", "--DiskId", json.loads(sample.stdout)["DiskId"])
+        drop_disk(ds, json.loads(sample.stdout)["DiskId"])
         return sample
 
     def zstd_dd(rss):
@@ -125,7 +132,7 @@ def copies(ctx):
         settle()
         sample = run(["sh", "-c", f"zstd -d -q < {image} | dd of={ds.device(target)} bs=4M iflag=fullblock "
                                   "oflag=direct conv=sparse status=none"], rss=rss)
-        ds.call("DeleteDisk", "--DiskId", target)
+        drop_disk(ds, target)
         return sample
 
     log(f"copies: restore, {rounds} interleaved rounds")
