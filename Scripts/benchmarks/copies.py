@@ -108,7 +108,7 @@ def copies(ctx):
         return sample
 
     def dd_zstd(rss):
-        device = ds.call("snapshot", "expose", snapshot).strip()     # untimed, as the copy's own set-up is not
+        device = ds.call("snapshot", "expose", snapshot).strip()     # untimed; dmsnap's own activation is on its clock
         try:
             return run(["sh", "-c", f"dd if={device} bs=4M iflag=direct status=none | zstd -1 -q > {image}"], rss=rss)
         finally:
