@@ -20,6 +20,7 @@ import traceback
 import fixtures
 import harness
 import measures
+from copies import copies
 from group_hold import group_hold
 from write_stall import write_stall
 from report import Report
@@ -28,9 +29,9 @@ JSON_BEGIN, JSON_END = "=== dmsnap-bench JSON begin ===", "=== dmsnap-bench JSON
 
 COUNTS = {
     "full": dict(create=20, group=7, stall=7, scale_total=1000, scale_edge=50, catalog=10000, describe=10,
-                 reset=7, fio_rounds=3, fio_seconds=6),
+                 reset=7, fio_rounds=3, fio_seconds=6, copies=3),
     "quick": dict(create=3, group=2, stall=2, scale_total=40, scale_edge=5, catalog=200, describe=3,
-                  reset=2, fio_rounds=1, fio_seconds=3),
+                  reset=2, fio_rounds=1, fio_seconds=3, copies=2),
 }
 
 
@@ -42,6 +43,7 @@ SECTIONS = {
     "scale": measures.scale,
     "rollback": measures.rollback,
     "write-cost": measures.write_cost,
+    "copies": copies,
 }
 
 

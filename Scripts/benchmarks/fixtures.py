@@ -1,6 +1,6 @@
 """What the benchmarks run on: loop devices over sparse files, an LVM volume
 group, a thin pool made with plain dmsetup, and a dmsnap state directory with
-a file-backed pool.
+a file-backed pool; directories (repositories) to remove.
 
 Everything is written to a manifest in the scratch directory before it is
 made; cleanup() resumes whatever of it is suspended, then undoes the manifest
@@ -9,6 +9,7 @@ EXIT trap, so a crash or a kill of the Python process still leaves nothing behin
 """
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 
@@ -234,4 +235,6 @@ def cleanup(scratch):
             sh("pvremove", "-q", "-ff", "-y", device, check=False)
         elif kind == "loop":
             detach_loops(value)
+        elif kind == "dir":         # a repository of section 7, after its pool's devices are gone
+            shutil.rmtree(value, ignore_errors=True)
     remove_dm([n for n in dm_names() if PREFIX in n])

@@ -314,4 +314,6 @@ def rss_summary(ctx):
     r = ctx.report
     r.section("6. Peak RSS of dmsnap (GNU time %M, the largest over each operation's runs)")
     for operation in sorted(peaks):
-        r.row(operation, peaks[operation] / 1024, "MiB", target=("<", 30, "MiB"))
+        # A copy holds chunks in flight (issue 17 allows it 64 MiB whatever the disk's size).
+        bound = 64 if operation.startswith("snapshot copy") else 30
+        r.row(operation, peaks[operation] / 1024, "MiB", target=("<", bound, "MiB"))

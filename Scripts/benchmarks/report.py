@@ -76,6 +76,8 @@ def format_value(value, unit):
         return f"{value:.1f} ms"
     if unit == "MiB":
         return f"{value:.1f} MiB"
+    if unit == "%":
+        return f"{value:.1f} %"
     if unit == "IOPS":
         return f"{value:,.0f} IOPS"
     return f"{value:g} {unit}".strip()
