@@ -38,7 +38,7 @@ struct StreamTests {
     @Test(.enabled(if: Rig.enabled))
     func fullThenIncrementalStreamsReceiveByteForByteOnAnotherHost() throws {
         let host = try Host(), other = try Host()
-        let (disk, mountPoint) = try SnapshotCopyTests.diskWithFilesystem(host)
+        let (disk, mountPoint) = try SnapshotCopyTests.diskWithFilesystem(host, sizeMiB: 32)
         let full = "/tmp/\(Rig.uniqueName("full"))", incremental = "/tmp/\(Rig.uniqueName("incr"))"
         defer {
             _ = try? Rig.shell("umount \(mountPoint); rmdir \(mountPoint); rm -f \(full) \(incremental)")
