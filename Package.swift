@@ -26,7 +26,8 @@ let package = Package(
         .target(name: "LVM", dependencies: ["CLVM2Cmd"]),
         .target(
             name: "Snapshots",
-            dependencies: ["DeviceMapper", "LVM", "CLibXML2", "Repository", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["DeviceMapper", "LVM", "CLibXML2", "Repository", .product(name: "GRDB", package: "GRDB.swift"),
+                           .product(name: "Crypto", package: "swift-crypto")]
         ),
         .target(name: "ECS", dependencies: ["Snapshots"]),
         // libzstd (Debian: libzstd-dev to build, libzstd1 to run) compresses repository chunks.

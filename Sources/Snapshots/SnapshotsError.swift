@@ -32,6 +32,8 @@ public struct SnapshotsError: Error, Equatable, Sendable, CustomStringConvertibl
         public static let invalidRepositoryNotFound = Code(rawValue: "InvalidRepository.NotFound")
         public static let repositoryUnavailable = Code(rawValue: "InvalidRepository.Unavailable")
         public static let copyFailed = Code(rawValue: "InternalError.CopyFailed")
+        /// A send stream that is truncated, altered or not one (`snapshot receive`).
+        public static let invalidStream = Code(rawValue: "InvalidStream.Malformed")
     }
 
     public let code: Code

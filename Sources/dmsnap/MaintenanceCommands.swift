@@ -112,7 +112,7 @@ struct RecoverCommand: ParsableCommand {
             for device in report.resumedDevices { print("resumed \(device)") }
             for operation in report.finished { print("finished \(operation)") }
             for operation in report.undone { print("undid \(operation)") }
-            for disk in report.deletedRestores { print("deleted disk \(disk): its restore from a repository was interrupted") }
+            for disk in report.deletedRestores { print("deleted disk \(disk): its restore or receive was interrupted") }
             let resumedCopies = try service.resumeInterruptedCopies()
             for snapshot in resumedCopies { print("restarted the copy of snapshot \(snapshot) (in the background)") }
             if report.resumedDevices.isEmpty && report.finished.isEmpty && report.undone.isEmpty && report.releasedHolds.isEmpty

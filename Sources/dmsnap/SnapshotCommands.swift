@@ -42,7 +42,7 @@ struct SnapshotCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "snapshot",
         abstract: "Take, delete, expose, hide, copy and restore snapshots.",
-        subcommands: [Create.self, Delete.self, Expose.self, Hide.self, Copy.self, Restore.self])
+        subcommands: [Create.self, Delete.self, Expose.self, Hide.self, Copy.self, Restore.self, Send.self, Receive.self])
 
     struct Create: ParsableCommand {
         static let configuration = CommandConfiguration(

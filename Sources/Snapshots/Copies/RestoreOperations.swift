@@ -51,7 +51,8 @@ extension SnapshotService {
                              + (problems.isEmpty ? "" : "; " + problems.joined(separator: "; ")))
     }
 
-    private func restoreLeasePath(_ diskId: String) throws -> String {
+    /// The lease of a disk being made (a restore, a receive): recovery deletes the disk if no process holds it.
+    func restoreLeasePath(_ diskId: String) throws -> String {
         let directory = stateDirectory + "/restores"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])

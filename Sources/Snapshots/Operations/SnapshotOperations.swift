@@ -41,8 +41,10 @@ extension SnapshotService {
         return snapshot
     }
 
-    private func takeSnapshot(diskId: String, name given: String?, description: String,
-                              retentionDays: Int?, usageLimit: PoolUsageLimit?) throws -> SnapshotRecord {
+    /// `createSnapshot` without the background copy; `id`, when given, is the
+    /// new snapshot's ID (a received stream's snapshot keeps its sender's).
+    func takeSnapshot(diskId: String, name given: String?, description: String,
+                      retentionDays: Int?, usageLimit: PoolUsageLimit?, id wanted: String? = nil) throws -> SnapshotRecord {
         try Validation.requireID(diskId, kind: .disk)
         let usageLimit = try usageLimit ?? PoolUsageLimit.fromEnvironment()
         let name = try given.map { try Validation.name($0, what: "snapshot name", reservingAuto: true) }
@@ -52,7 +54,13 @@ extension SnapshotService {
         }
         return try mutating {
             let disk = try disk(diskId)
+            if let wanted, try catalog.read({ db in try SnapshotRecord.exists(db, key: wanted) }) {
+                throw SnapshotsError(.alreadyExists, "snapshot \(wanted) already exists on this host")
+            }
             if disk.backend == .lvm {
+                guard wanted == nil else {
+                    throw SnapshotsError(.unsupportedDisk, "disk \(disk.id) is an LVM volume: its snapshots take LVM's IDs, not \(wanted ?? "")")
+                }
                 return try createLVMSnapshot(disk, name: name, description: description,
                                              retentionDays: retentionDays, usageLimit: usageLimit)
             }
@@ -63,7 +71,7 @@ extension SnapshotService {
                 try usageLimit.check(pool: pool.name, dataPercent: usage.data.percentUsed,
                                      metadataPercent: usage.metadata.percentUsed)
             }
-            let id = newResourceID(.snapshot)
+            let id = wanted ?? newResourceID(.snapshot)
             var payload = IntentPayload(id: id, name: name ?? id, description: description, diskId: disk.id,
                                         sizeBytes: disk.sizeBytes, retentionDays: retentionDays)
             payload.oldThinId = disk.thinId
