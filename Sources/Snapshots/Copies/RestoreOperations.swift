@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Repository
 
 extension SnapshotService {
@@ -36,7 +37,8 @@ extension SnapshotService {
 
     /// The repository (the named one, else the first that has it) holding a copy of `snapshotId`.
     func findCopy(of snapshotId: String, in repositoryName: String?) throws -> (RepositoryRecord, DirectoryRepository, Manifest) {
-        let candidates = try repositoryName.map { [try repository(named: $0)] } ?? listRepositories().map(\.record)
+        let candidates = try repositoryName.map { [try repository(named: $0)] }
+            ?? catalog.read { db in try RepositoryRecord.order(Column("name")).fetchAll(db) }
         var problems: [String] = []
         for candidate in candidates {
             do {
