@@ -107,7 +107,9 @@ struct RollbackCommand: ParsableCommand {
         discussion: """
             The disk keeps its ID and device path. A mounted or open disk is refused:
             unmount it first. An LVM disk that must stay open can be rolled back at its
-            next activation instead (--deferred).
+            next activation instead (--deferred). To a released snapshot (its data only in
+            a repository) a native disk is rolled back from the repository, with a progress
+            bar on a terminal; a damaged chunk leaves the disk as it was.
 
             Example:
               umount /srv && dmsnap rollback data before-upgrade && mount /dev/dmsnap/data /srv
@@ -132,7 +134,11 @@ struct RollbackCommand: ParsableCommand {
             let service = try global.service()
             let diskRecord = try service.resolveDisk(disk)
             let snapshotRecord = try service.resolveSnapshot(snapshot)
-            try service.resetDisk(diskRecord.id, toSnapshot: snapshotRecord.id, deferred: deferred)
+            let bar = snapshotRecord.isReleased ? ProgressBar("rollback \(diskRecord.id) from \(snapshotRecord.id)") : nil
+            try service.resetDisk(diskRecord.id, toSnapshot: snapshotRecord.id, deferred: deferred) { step in
+                bar?.update(done: step.bytesDone, total: step.bytesTotal, bytesPerSecond: step.bytesPerSecond, remainSeconds: step.remainSeconds)
+            }
+            bar?.finish()
             if json { return print(try ECSRender.disk(diskRecord.id, service: service)) }
             let pending = try deferred && (service.describeDisks().first { $0.record.id == diskRecord.id }?.resetPending ?? false)
             print(pending

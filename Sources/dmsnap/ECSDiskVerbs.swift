@@ -118,7 +118,9 @@ struct ResetDiskVerb: ECSVerb {
         discussion: """
             A mounted or open disk is refused with IncorrectDiskStatus naming the mount point.
             For an LVM disk, --Deferred true lets LVM roll it back at its next activation
-            instead (DescribeDisks shows ResetPending until then).
+            instead (DescribeDisks shows ResetPending until then). A native disk rolled back
+            to a released snapshot (InstantAccess false) is restored from the repository,
+            with a progress bar on standard error when it is a terminal.
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -132,7 +134,12 @@ struct ResetDiskVerb: ECSVerb {
     var responseSample: (any Encodable)? { ECSResponse.Plain(RequestId: "") }
 
     func respond(_ service: SnapshotService, requestId: String) throws -> any Encodable {
-        try service.resetDisk(diskId, toSnapshot: snapshotId, deferred: deferred)
+        // Standard error carries only the JSON error unless a person is watching.
+        let bar = isatty(STDERR_FILENO) == 1 ? ProgressBar("ResetDisk \(diskId)") : nil
+        try service.resetDisk(diskId, toSnapshot: snapshotId, deferred: deferred) { step in
+            bar?.update(done: step.bytesDone, total: step.bytesTotal, bytesPerSecond: step.bytesPerSecond, remainSeconds: step.remainSeconds)
+        }
+        bar?.finish()
         return ECSResponse.Plain(RequestId: requestId)
     }
 }

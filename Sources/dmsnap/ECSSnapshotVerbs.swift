@@ -24,12 +24,30 @@ struct CreateSnapshotVerb: ECSVerb {
     @Option(name: .customLong("RetentionDays"), help: "Keep the snapshot this many days (1 to 65536); recorded, not yet enforced.")
     var retentionDays: Int?
 
+    @Option(name: .customLong("InstantAccess"), help: """
+        false: release the snapshot's local thin device as soon as its copy into the default repository is \
+        accomplished (it stays listed and restorable from there); true: keep it (default: keep it until \
+        dmsnap snapshot release). Needs a default repository.
+        """)
+    var instantAccess: Bool?
+
+    @Option(name: .customLong("InstantAccessRetentionDays"), help: """
+        Release the local thin device at the first sweep this many days (1 to 65535) after the snapshot, once \
+        copied (the copy worker, activate, recover, snapshot release --expired). Not with --InstantAccess false.
+        """)
+    var instantAccessRetentionDays: Int?
+
     @Option(name: .customLong("PoolUsageLimit"),
             help: "dmsnap's: refuse when the disk's thin pool has more than this percent of its data or metadata in use (default: $DMSNAP_POOL_USAGE_LIMIT, else 95).")
     var poolUsageLimit: Double?
 
     func validateOptions() throws {
         if let poolUsageLimit { _ = try PoolUsageLimit(percent: poolUsageLimit) }
+        do {
+            _ = try InstantAccessPolicy.retentionDays(instantAccess: instantAccess, instantAccessRetentionDays: instantAccessRetentionDays)
+        } catch let error as SnapshotsError {
+            throw ValidationError(error.message)
+        }
     }
 
     var compactResponse: Bool { true }
@@ -38,7 +56,8 @@ struct CreateSnapshotVerb: ECSVerb {
 
     func respond(_ service: SnapshotService, requestId: String) throws -> any Encodable {
         let snapshot = try service.createSnapshot(diskId: diskId, name: snapshotName, description: description, retentionDays: retentionDays,
-                                                  usageLimit: try poolUsageLimit.map(PoolUsageLimit.init(percent:)))
+                                                  usageLimit: try poolUsageLimit.map(PoolUsageLimit.init(percent:)),
+                                                  instantAccess: instantAccess, instantAccessRetentionDays: instantAccessRetentionDays)
         return ECSResponse.Created(RequestId: requestId, SnapshotId: snapshot.id)
     }
 }

@@ -24,6 +24,7 @@ struct ActivateCommand: ParsableCommand {
             for snapshot in try service.resumeInterruptedCopies() {
                 print("Restarted the copy of snapshot \(snapshot) (in the background).")
             }
+            SnapshotCommand.Release.report(try service.releaseDueSnapshots())
             if !report.activated.isEmpty {
                 print("Activated \(report.activated.joined(separator: ", ")).")
             } else if report.problems.isEmpty {
@@ -115,7 +116,9 @@ struct RecoverCommand: ParsableCommand {
             for disk in report.deletedRestores { print("deleted disk \(disk): its restore or receive was interrupted") }
             let resumedCopies = try service.resumeInterruptedCopies()
             for snapshot in resumedCopies { print("restarted the copy of snapshot \(snapshot) (in the background)") }
-            if report.resumedDevices.isEmpty && report.finished.isEmpty && report.undone.isEmpty && report.releasedHolds.isEmpty
+            let sweep = try service.releaseDueSnapshots()
+            SnapshotCommand.Release.report(sweep)
+            if sweep.released.isEmpty && report.resumedDevices.isEmpty && report.finished.isEmpty && report.undone.isEmpty && report.releasedHolds.isEmpty
                 && report.releasedMetadataSnapshots.isEmpty && report.deletedRestores.isEmpty && resumedCopies.isEmpty {
                 print("Nothing to recover.")
             }

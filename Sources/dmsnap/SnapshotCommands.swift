@@ -25,13 +25,14 @@ struct SnapshotsCommand: ParsableCommand {
             if json {
                 print(try ECSRender.describeSnapshots(snapshots, copies: copies, page: nil))
             } else {
-                print(TextTable(header: ["SNAPSHOT", "NAME", "DISK", "SIZE", "CREATED", "HELD", "COPY", "PROGRESS", "LEFT"],
+                print(TextTable(header: ["SNAPSHOT", "NAME", "DISK", "SIZE", "CREATED", "HELD", "COPY", "PROGRESS", "LEFT", "LOCAL"],
                                 rows: snapshots.map { snapshot in
                     let copy = copies[snapshot.id]
                     return [snapshot.id, snapshot.name, snapshot.diskId, ByteSize.format(snapshot.sourceDiskSizeBytes),
                             ECSRender.timestamp(snapshot.createdAt), String(format: "%.1fms", Double(snapshot.holdWindowMicroseconds) / 1000),
                             copy?.status.rawValue ?? "-", copy.map { "\($0.progressPercent)%" } ?? "-",
-                            copy?.status == .progressing ? copy?.remainSeconds.map { "\($0)s" } ?? "?" : "-"]
+                            copy?.status == .progressing ? copy?.remainSeconds.map { "\($0)s" } ?? "?" : "-",
+                            snapshot.isReleased ? "released" : "yes"]
                 }).rendered)
             }
         }
@@ -42,7 +43,7 @@ struct SnapshotCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "snapshot",
         abstract: "Take, delete, expose, hide, copy and restore snapshots.",
-        subcommands: [Create.self, Delete.self, Expose.self, Hide.self, Copy.self, Restore.self, Send.self, Receive.self])
+        subcommands: [Create.self, Delete.self, Expose.self, Hide.self, Copy.self, Release.self, Restore.self, Send.self, Receive.self])
 
     struct Create: ParsableCommand {
         static let configuration = CommandConfiguration(

@@ -137,8 +137,11 @@ struct CopyWorkerCommand: ParsableCommand {
 
     func run() throws {
         try Everyday.run(json: false) {
-            let copy = try global.service().copySnapshot(snapshotId, to: repository)
+            let service = try global.service()
+            let copy = try service.copySnapshot(snapshotId, to: repository)
             print("\(Date()): copied snapshot \(snapshotId) into repository \(copy.repositoryId): \(copy.bytesTotal) bytes read")
+            // Local devices due to go once copied (InstantAccess false, InstantAccessRetentionDays passed).
+            SnapshotCommand.Release.report(try service.releaseDueSnapshots())
         }
     }
 }

@@ -37,7 +37,7 @@ public struct ECSSnapshotGroup: Encodable, Sendable {
         InstanceId = instanceId
         Snapshots = MemberList(Snapshot: snapshots.map {
             Member(SnapshotId: $0.id, SourceDiskId: $0.diskId, SourceDiskType: "data", Progress: "100%",
-                   Available: true, InstantAccess: true)
+                   Available: $0.missingSince == nil, InstantAccess: !$0.isReleased)
         })
         HoldWindowMs = Double(group.holdWindowMicroseconds) / 1000
     }

@@ -20,7 +20,14 @@ public struct ECSSnapshot: Encodable, Sendable {
     public var SnapshotType: String
     public var RetentionDays: Int?
     public var SnapshotGroupId: String?
+    /// Whether the snapshot's local thin device (or LV) is still there: false
+    /// once released, its data then only in a repository.
     public var InstantAccess: Bool
+    /// Days after creation when the local device is released (nil: kept until released by hand).
+    public var InstantAccessRetentionDays: Int?
+    /// Whether disks can be made of it and rolled back to it: from the local
+    /// device, or once released from its copy. False only when missing.
+    public var Available: Bool
     public var Encrypted: Bool
     /// dmsnap's own: how long the disk's I/O was held, in milliseconds (for
     /// LVM, the whole lvcreate call: an upper bound).
@@ -56,7 +63,9 @@ public struct ECSSnapshot: Encodable, Sendable {
         SnapshotType = record.name.hasPrefix("auto") ? "auto" : "user"
         RetentionDays = record.retentionDays
         SnapshotGroupId = record.groupId
-        InstantAccess = true
+        InstantAccess = !record.isReleased
+        InstantAccessRetentionDays = record.instantAccessRetentionDays.flatMap { $0 > 0 ? $0 : nil }
+        Available = record.missingSince == nil
         Encrypted = false
         HoldWindowMs = Double(record.holdWindowMicroseconds) / 1000
         Backend = record.backend.rawValue

@@ -33,8 +33,11 @@ extension SnapshotService {
         let target = try snapshot(snapshotId)
         let base = try baseSnapshotId.map { try snapshot($0) }
         if let base { try Self.requireUsableBase(base, for: target) }
-        for record in [target] + (base.map { [$0] } ?? []) where record.missingSince != nil {
-            throw SnapshotsError(.incorrectSnapshotStatus, "snapshot \(record.id) is missing: its thin device is gone, so no block map can be read")
+        for record in [target] + (base.map { [$0] } ?? []) {
+            if record.missingSince != nil {
+                throw SnapshotsError(.incorrectSnapshotStatus, "snapshot \(record.id) is missing: its thin device is gone, so no block map can be read")
+            }
+            try requireLocalDevice(record)
         }
         _ = try ThinToolsVersion.requireTrustworthy()
         let (pool, thinIds) = try scanTarget(target, base: base)

@@ -225,6 +225,14 @@ public final class Catalog: Sendable {
                 table.primaryKey(["snapshotId", "repositoryId"])
             }
         }
+        // Issue 17: a snapshot whose local thin device (or LV) was released,
+        // its copy in a repository kept, and when its device is due to go.
+        migrator.registerMigration("v6-released-snapshots") { db in
+            try db.alter(table: "snapshot") { table in
+                table.add(column: "releasedAt", .datetime)
+                table.add(column: "instantAccessRetentionDays", .integer)
+            }
+        }
         return migrator
     }
 }

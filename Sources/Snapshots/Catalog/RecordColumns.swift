@@ -95,6 +95,8 @@ extension SnapshotRecord {
         logicalVolume = try row.decode(forColumn: "logicalVolume")
         madeOutside = try row.decode(forColumn: "madeOutside")
         missingSince = try CatalogColumn.optionalDate(row, "missingSince", of: Self.self)
+        releasedAt = try CatalogColumn.optionalDate(row, "releasedAt", of: Self.self)
+        instantAccessRetentionDays = try row.decode(forColumn: "instantAccessRetentionDays")
     }
 
     public func encode(to container: inout PersistenceContainer) {
@@ -116,6 +118,8 @@ extension SnapshotRecord {
         container["logicalVolume"] = logicalVolume
         container["madeOutside"] = madeOutside
         container["missingSince"] = missingSince.map(CatalogDate.text)
+        container["releasedAt"] = releasedAt.map(CatalogDate.text)
+        container["instantAccessRetentionDays"] = instantAccessRetentionDays
     }
 }
 

@@ -134,6 +134,19 @@ public struct SnapshotRecord: Codable, Sendable, Equatable, FetchableRecord, Per
     /// Found by discovery: made with lvcreate, not by dmsnap.
     public var madeOutside: Bool = false
     public var missingSince: Date? = nil
+    /// When its local thin device (native) or LV (LVM) was deleted, its copy in
+    /// a repository kept: the snapshot is then restored from there. `thinId`
+    /// and the LV fields still name what it had, which nothing may use again
+    /// (see `requireLocalDevice`).
+    public var releasedAt: Date? = nil
+    /// How long the local device stays once the snapshot is copied (ECS
+    /// InstantAccessRetentionDays): nil, until released by hand; 0, released
+    /// as soon as its copy is accomplished (ECS InstantAccess false); N,
+    /// released by the first sweep N days after it was taken.
+    public var instantAccessRetentionDays: Int? = nil
+
+    /// The snapshot's data is only in a repository now.
+    public var isReleased: Bool { releasedAt != nil }
 
     public var lvm: LVMLocator? {
         guard backend == .lvm, let lvUuid, let volumeGroup, let logicalVolume else { return nil }

@@ -11,6 +11,7 @@ extension SnapshotService {
         let target = try copyTarget(named: repositoryName)
         _ = try openRepository(target)
         if let existing = try copyRecord(of: id, in: target), existing.status == .accomplished { return existing }
+        try requireLocalDevice(snapshot)
         var starting = SnapshotCopyRecord(snapshotId: snapshot.id, repositoryId: target.repositoryId, status: .progressing,
                                           baseSnapshotId: nil, bytesDone: 0, bytesTotal: 0, remainSeconds: nil, reason: nil,
                                           startedAt: Date(), finishedAt: nil)

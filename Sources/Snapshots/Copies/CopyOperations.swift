@@ -51,6 +51,7 @@ extension SnapshotService {
             }
             return done
         }
+        try requireLocalDevice(snapshot)
         let base = try copyBase(for: snapshot, in: target, repository: repository)
         var record = SnapshotCopyRecord(snapshotId: id, repositoryId: target.repositoryId, status: .progressing,
                                         baseSnapshotId: base?.snapshot.id, bytesDone: 0, bytesTotal: 0,
@@ -121,7 +122,8 @@ extension SnapshotService {
     }
 
     /// The disk's newest snapshot before this one that was copied whole into the
-    /// same repository and is still in its pool: the copy need read only what
+    /// same repository and is still in its pool (thin_delta reads both thin
+    /// devices: a released one cannot be a base): the copy need read only what
     /// changed since.
     private func copyBase(for snapshot: SnapshotRecord, in target: RepositoryRecord,
                           repository: DirectoryRepository) throws -> (snapshot: SnapshotRecord, manifest: Manifest)? {
@@ -129,7 +131,7 @@ extension SnapshotService {
             try SnapshotRecord.fetchAll(db, sql: """
                 SELECT snapshot.* FROM snapshot JOIN snapshotCopy ON snapshotCopy.snapshotId = snapshot.id
                 WHERE snapshot.diskId = ? AND snapshot.poolName = ? AND snapshot.backend = ? AND snapshot.id != ?
-                  AND snapshot.createdAt <= ? AND snapshot.missingSince IS NULL
+                  AND snapshot.createdAt <= ? AND snapshot.missingSince IS NULL AND snapshot.releasedAt IS NULL
                   AND snapshotCopy.repositoryId = ? AND snapshotCopy.status = 'accomplished'
                 ORDER BY snapshot.createdAt DESC LIMIT 4
                 """, arguments: [snapshot.diskId, snapshot.poolName, snapshot.backend.rawValue, snapshot.id,

@@ -82,11 +82,12 @@ extension SnapshotService {
 extension SnapshotService {
     /// ECS CreateDisk --SnapshotId: a clone when the snapshot is in a pool
     /// here, else a restore from the first repository that holds a copy of it
-    /// (this host's snapshot whose pool is gone, or another host's).
+    /// (this host's snapshot whose pool is gone or whose local device was
+    /// released, or another host's).
     public func createDisk(fromSnapshot snapshotId: String, name: String?, description: String = "",
                            sizeBytes: UInt64? = nil, poolName: String? = nil) throws -> DiskRecord {
         try Validation.requireID(snapshotId, kind: .snapshot)
-        if try catalog.read({ db in try SnapshotRecord.fetchOne(db, key: snapshotId) }) != nil {
+        if let local = try catalog.read({ db in try SnapshotRecord.fetchOne(db, key: snapshotId) }), !local.isReleased {
             return try cloneDisk(fromSnapshot: snapshotId, name: name, description: description, sizeBytes: sizeBytes, poolName: poolName)
         }
         let (_, _, manifest) = try findCopy(of: snapshotId, in: nil)

@@ -54,7 +54,8 @@ extension SnapshotService {
                 disk.missingSince = now
                 try disk.update(db)
             }
-            for var snapshot in snapshots where snapshot.missingSince == nil && !present.contains(snapshot.lvUuid ?? "") {
+            // A released snapshot's LV was removed by dmsnap on purpose: not missing.
+            for var snapshot in snapshots where snapshot.missingSince == nil && !snapshot.isReleased && !present.contains(snapshot.lvUuid ?? "") {
                 snapshot.missingSince = now
                 try snapshot.update(db)
             }

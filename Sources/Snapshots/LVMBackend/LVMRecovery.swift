@@ -38,7 +38,7 @@ extension SnapshotService {
                    let copy = inventory.volume(volumeGroup, copyName) {
                     try lvm { try session.removeLogicalVolume(try Self.qualified(copy)) }
                 }
-            case .lvmDeleteDisk, .lvmDeleteSnapshot:
+            case .lvmDeleteDisk, .lvmDeleteSnapshot, .lvmReleaseSnapshot:
                 let uuid = try catalog.read { db in
                     operation == .lvmDeleteDisk
                         ? try DiskRecord.fetchOne(db, key: payload.id)?.lvUuid

@@ -9,12 +9,13 @@ import LVM
 /// and tagged with its `s-` ID, so it is recognised without the catalog.
 extension SnapshotService {
     func createLVMSnapshot(_ disk: DiskRecord, name: String?, description: String, retentionDays: Int?,
-                           usageLimit: PoolUsageLimit) throws -> SnapshotRecord {
+                           usageLimit: PoolUsageLimit, instantAccessRetentionDays: Int? = nil) throws -> SnapshotRecord {
         try withLVM { session in
             let origin = try snapshotOrigin(disk, usageLimit: usageLimit, session: session)
             let id = newResourceID(.snapshot)
             var payload = IntentPayload(id: id, name: name ?? id, description: description, diskId: disk.id,
                                         sizeBytes: disk.sizeBytes, retentionDays: retentionDays)
+            payload.instantAccessRetentionDays = instantAccessRetentionDays
             let intent = try beginLVMIntent(.lvmCreateSnapshot, poolName: origin.poolName, payload: payload)
             CrashPoint.reach("lvmCreateSnapshot.afterIntent")
             let clock = ContinuousClock()
@@ -63,13 +64,14 @@ extension SnapshotService {
     /// After lvcreate: record the snapshot (also run by recovery, which knows the LV).
     func finishLVMSnapshotCreation(_ intent: IntentRecord, payload: IntentPayload, volumeGroup: String, poolName: String,
                                    created volume: LogicalVolume?) throws -> SnapshotRecord {
-        let snapshot = SnapshotRecord(
+        var snapshot = SnapshotRecord(
             id: payload.id, name: payload.name, description: payload.description, diskId: payload.diskId ?? "",
             poolName: poolName, thinId: 0,
             sourceDiskSizeBytes: payload.sizeBytes, createdAt: intent.createdAt, modifiedAt: intent.createdAt,
             retentionDays: payload.retentionDays, groupId: payload.groupId, holdWindowMicroseconds: payload.holdWindowMicroseconds,
             backend: .lvm, lvUuid: volume?.uuid, volumeGroup: volumeGroup, logicalVolume: volume?.name ?? payload.id)
-        try catalog.write { db in
+        snapshot.instantAccessRetentionDays = payload.instantAccessRetentionDays
+        try catalog.write { [snapshot] db in
             // Discovery may have met the tagged LV first.
             try SnapshotRecord.deleteOne(db, key: snapshot.id)
             try snapshot.insert(db)

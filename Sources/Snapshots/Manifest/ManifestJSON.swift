@@ -133,6 +133,8 @@ extension SnapshotRecord {
         json.member("logicalVolume", logicalVolume)
         json.member("madeOutside", madeOutside)
         json.member("missingSince", missingSince)
+        json.member("releasedAt", releasedAt)
+        json.member("instantAccessRetentionDays", instantAccessRetentionDays)
     }
 }
 

@@ -33,6 +33,6 @@ public struct PoolManifest: Codable, Sendable, Equatable {
         self.stateDirectory = stateDirectory
     }
 
-    /// Every thin id the manifest accounts for.
-    var thinIds: Set<UInt32> { Set(disks.map(\.thinId) + snapshots.map(\.thinId)) }
+    /// Every thin id the manifest accounts for (a released snapshot has none).
+    var thinIds: Set<UInt32> { Set(disks.map(\.thinId) + snapshots.filter { !$0.isReleased }.map(\.thinId)) }
 }

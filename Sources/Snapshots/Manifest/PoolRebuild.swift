@@ -4,7 +4,8 @@ import Foundation
 /// with what the kernel holds, which is the truth about what exists.
 ///
 /// - A record keeps its ID, name, times and links when its thin device is
-///   still in the pool, and is dropped (and reported) when it is gone.
+///   still in the pool, and is dropped (and reported) when it is gone; a
+///   released snapshot's record is kept without one.
 /// - An active dmsnap device mapping a record's ID to another thin id wins
 ///   over the manifest: a rollback got past its retarget before the crash.
 /// - A thin device without a record is never deleted: it becomes a record
@@ -55,7 +56,9 @@ struct PoolRebuild {
             disk.name = Names.normalized(disk.name)
             disks.append(disk)
         }
-        for var snapshot in manifest?.snapshots ?? [] where place(id: snapshot.id, name: snapshot.name, thinId: &snapshot.thinId) {
+        // A released snapshot has no thin device to find: its data is in a repository.
+        for var snapshot in manifest?.snapshots ?? []
+        where snapshot.isReleased || place(id: snapshot.id, name: snapshot.name, thinId: &snapshot.thinId) {
             snapshot.name = Names.normalized(snapshot.name)
             snapshots.append(snapshot)
         }

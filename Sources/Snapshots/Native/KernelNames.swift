@@ -53,6 +53,11 @@ enum KernelNames {
     static let volumeUUIDPrefix = "\(uuidPrefix)VOL-"
     static func volumeUUID(_ id: String) -> String { volumeUUIDPrefix + id }
 
+    /// The thin device a disk's rollback from a repository is restored into,
+    /// before it takes the disk's place: never a disk of its own.
+    static func resetScratch(_ diskId: String) -> String { "dmsnap-\(diskId)-restoring" }
+    static func resetScratchUUID(_ diskId: String) -> String { volumeUUIDPrefix + diskId + "-restoring" }
+
     /// The readable link: /dev/dmsnap/NAME → /dev/mapper/dmsnap-d-…
     static let linkDirectory = "/dev/dmsnap"
 }

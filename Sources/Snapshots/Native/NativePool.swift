@@ -173,6 +173,12 @@ struct NativePool {
         if try deviceMapper.info(name) != nil { try deviceMapper.remove(name) }
     }
 
+    /// Removes the scratch device of a disk's rollback from a repository, when active.
+    func deactivateScratch(ofDisk diskId: String) throws {
+        let name = KernelNames.resetScratch(diskId)
+        if try deviceMapper.info(name) != nil { try deviceMapper.remove(name) }
+    }
+
     /// Points an active volume at another thin device (rollback): load, suspend, resume.
     func retarget(_ id: String, toThinId thinId: UInt32, sizeBytes: UInt64) throws {
         let table = try ThinVolumeTable(length: sizeBytes / 512, pool: DeviceReference("/dev/mapper/\(deviceName)"),

@@ -56,6 +56,7 @@ extension SnapshotService {
         try Validation.requireDescription(description)
         return try mutating {
             let source = try snapshot(snapshotId)
+            try requireLocalDevice(source)
             if let sizeBytes, sizeBytes != source.sourceDiskSizeBytes {
                 throw SnapshotsError(.invalidParameter, """
                     a disk made from snapshot \(source.id) has the snapshot's size, \(Self.shownSize(source.sourceDiskSizeBytes)), \

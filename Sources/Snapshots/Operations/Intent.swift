@@ -3,10 +3,15 @@ import Foundation
 /// The multi-step operations that leave an intent behind while they run.
 enum IntentOperation: String, Codable {
     case createDisk, cloneDisk, createSnapshot, resetDisk, deleteDisk, deleteSnapshot
+    /// A snapshot's thin device deleted, its record kept (its copy is in a repository).
+    case releaseSnapshot
+    /// A disk rolled back to a released snapshot: its copy restored into a
+    /// new thin device, which then takes the disk's place as in `resetDisk`.
+    case resetFromRepository
     /// One member of a snapshot group; the group's members in one pool commit together.
     case createGroupSnapshot
     /// LVM's: recovery asks LVM what exists rather than a pool's transaction id.
-    case lvmCreateSnapshot, lvmCloneDisk, lvmResetDisk, lvmDeleteDisk, lvmDeleteSnapshot
+    case lvmCreateSnapshot, lvmCloneDisk, lvmResetDisk, lvmDeleteDisk, lvmDeleteSnapshot, lvmReleaseSnapshot
     /// A pool's own life: no transaction id marks their progress; recovery
     /// undoes a creation (removes what it made) and finishes a deletion.
     case createPool, deletePool
@@ -18,9 +23,9 @@ enum IntentOperation: String, Codable {
     /// are undone (the device deleted) when a crash stops them short of it.
     var allocatesThinDevice: Bool {
         switch self {
-        case .createDisk, .cloneDisk, .createSnapshot, .resetDisk, .createGroupSnapshot: true
-        case .deleteDisk, .deleteSnapshot, .createPool, .deletePool: false
-        case .lvmCreateSnapshot, .lvmCloneDisk, .lvmResetDisk, .lvmDeleteDisk, .lvmDeleteSnapshot: false
+        case .createDisk, .cloneDisk, .createSnapshot, .resetDisk, .createGroupSnapshot, .resetFromRepository: true
+        case .deleteDisk, .deleteSnapshot, .releaseSnapshot, .createPool, .deletePool: false
+        case .lvmCreateSnapshot, .lvmCloneDisk, .lvmResetDisk, .lvmDeleteDisk, .lvmDeleteSnapshot, .lvmReleaseSnapshot: false
         }
     }
 }
@@ -36,6 +41,8 @@ struct IntentPayload: Codable, Equatable {
     var oldThinId: UInt32?
     var sizeBytes: UInt64 = 0
     var retentionDays: Int?
+    /// A new snapshot's `SnapshotRecord.instantAccessRetentionDays`.
+    var instantAccessRetentionDays: Int?
     var holdWindowMicroseconds: Int64 = 0
     /// LVM: the LV the operation started from, and the one it makes.
     var lvUuid: String?

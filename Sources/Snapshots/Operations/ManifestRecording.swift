@@ -128,5 +128,6 @@ extension SnapshotRecord {
                   poolName: pool.name, thinId: .max, sourceDiskSizeBytes: .max, createdAt: Date(), modifiedAt: Date(),
                   retentionDays: payload.retentionDays.map { _ in Int(Int32.max) }, groupId: payload.groupId,
                   holdWindowMicroseconds: .max)
+        instantAccessRetentionDays = payload.instantAccessRetentionDays.map { _ in Int(Int32.max) }
     }
 }

@@ -131,11 +131,12 @@ extension SnapshotService {
             _ = try finishDiskCreation(intent, payload: payload, pool: pool)
         case .createSnapshot, .createGroupSnapshot:
             _ = try finishSnapshotCreation(intent, payload: payload, pool: pool)
-        case .resetDisk:
+        case .resetDisk, .resetFromRepository:
             try finishReset(intent, payload: payload, pool: pool)
-        case .deleteDisk, .deleteSnapshot:
+        case .deleteDisk, .deleteSnapshot, .releaseSnapshot:
             try finish(intent)
-        case .lvmCreateSnapshot, .lvmCloneDisk, .lvmResetDisk, .lvmDeleteDisk, .lvmDeleteSnapshot, .createPool, .deletePool:
+        case .lvmCreateSnapshot, .lvmCloneDisk, .lvmResetDisk, .lvmDeleteDisk, .lvmDeleteSnapshot, .lvmReleaseSnapshot,
+             .createPool, .deletePool:
             throw SnapshotsError(.internalError, "a \(operation.rawValue) intent reached the native recovery")
         }
     }
@@ -144,6 +145,10 @@ extension SnapshotService {
         let native = nativePool(pool)
         if operation == .createDisk || operation == .cloneDisk {
             try native.deactivateVolume(payload.id)
+        }
+        if operation == .resetFromRepository {
+            // The restore's scratch device: the disk itself was never touched.
+            try native.deactivateScratch(ofDisk: payload.id)
         }
         if let thinId = payload.newThinId {
             try native.deleteThin(thinId)
@@ -194,6 +199,11 @@ extension SnapshotService {
             switch operation {
             case .deleteDisk, .lvmDeleteDisk: _ = try DiskRecord.deleteOne(db, key: payload.id)
             case .deleteSnapshot, .lvmDeleteSnapshot: _ = try SnapshotRecord.deleteOne(db, key: payload.id)
+            case .releaseSnapshot, .lvmReleaseSnapshot:
+                if var snapshot = try SnapshotRecord.fetchOne(db, key: payload.id), snapshot.releasedAt == nil {
+                    snapshot.releasedAt = intent.createdAt
+                    try snapshot.update(db)
+                }
             default: break
             }
             try markCommitted(db, intent: intent)

@@ -10,14 +10,20 @@ extension SnapshotService {
     ///
     /// An LVM disk is rolled back by merging a copy of the snapshot; an open one
     /// is refused unless `deferred`, and LVM then merges at its next activation.
-    public func resetDisk(_ diskId: String, toSnapshot snapshotId: String, deferred: Bool = false) throws {
-        try resetDisks([(diskId, snapshotId)], deferred: deferred)
+    ///
+    /// A released snapshot (its data only in a repository) is restored from
+    /// its copy into a new thin device of the disk's pool, which then takes
+    /// the disk's place (`resetNativeDiskFromRepository`); `progress` follows it.
+    public func resetDisk(_ diskId: String, toSnapshot snapshotId: String, deferred: Bool = false,
+                          progress: (CopyProgress) -> Void = { _ in }) throws {
+        try resetDisks([(diskId, snapshotId)], deferred: deferred, progress: progress)
     }
 
     /// Several rollbacks in one invocation (ECS ResetDisks, `group rollback`).
     /// Everything every pair needs is checked before the first rollback (see
     /// `checkResets`), so a refusal leaves every disk as it was.
-    public func resetDisks(_ pairs: [(diskId: String, snapshotId: String)], deferred: Bool = false) throws {
+    public func resetDisks(_ pairs: [(diskId: String, snapshotId: String)], deferred: Bool = false,
+                           progress: (CopyProgress) -> Void = { _ in }) throws {
         try Self.requireIDs(pairs)
         try mutating {
             let resets = try checkResets(pairs, deferred: deferred)
@@ -26,6 +32,8 @@ extension SnapshotService {
                 do {
                     if disk.backend == .lvm {
                         try resetLVMDisk(disk, to: snapshot, deferred: deferred)
+                    } else if snapshot.isReleased {
+                        try resetNativeDiskFromRepository(disk, to: snapshot, progress: progress)
                     } else {
                         try resetNativeDisk(disk, to: snapshot)
                     }
@@ -85,6 +93,13 @@ extension SnapshotService {
         guard snapshot.backend == disk.backend else {
             throw SnapshotsError(.invalidParameter, "snapshot \(snapshot.id) (\(snapshot.backend)) was not taken of disk \(disk.id) (\(disk.backend))")
         }
+        if snapshot.isReleased && disk.backend == .lvm {
+            throw SnapshotsError(.unsupportedDisk, """
+                snapshot \(snapshot.id) was released (its data is only in a repository), and disk \(disk.id) is an LVM \
+                volume: dmsnap restores a repository's copy into native pools only, so it cannot roll this disk back \
+                to it; make a new native disk of it with CreateDisk --SnapshotId \(snapshot.id)
+                """)
+        }
         if disk.backend == .lvm { return (disk, snapshot) }  // LVM's checks need the LVs: lvmResetVolumes.
         if deferred {
             throw SnapshotsError(.invalidParameter, "a deferred rollback is for LVM disks; disk \(disk.id) is in a native pool")
@@ -93,6 +108,7 @@ extension SnapshotService {
             throw SnapshotsError(.invalidParameter, "snapshot \(snapshot.id) was not taken of disk \(disk.id)")
         }
         try requireIdle(disk)
+        if snapshot.isReleased { try requireRestorableCopy(of: snapshot, onto: disk) }
         return (disk, snapshot)
     }
 

@@ -33,10 +33,15 @@ extension SnapshotService {
     ///
     /// With a default repository set, the snapshot's copy into it starts in
     /// the background once the snapshot is taken (`startDefaultCopies`).
+    /// `instantAccess` and `instantAccessRetentionDays` (ECS's) say how long
+    /// the local thin device stays once copied (see `InstantAccessPolicy`).
     public func createSnapshot(diskId: String, name given: String?, description: String = "",
-                               retentionDays: Int? = nil, usageLimit: PoolUsageLimit? = nil) throws -> SnapshotRecord {
+                               retentionDays: Int? = nil, usageLimit: PoolUsageLimit? = nil,
+                               instantAccess: Bool? = nil, instantAccessRetentionDays: Int? = nil) throws -> SnapshotRecord {
+        let keepDays = try InstantAccessPolicy.retentionDays(instantAccess: instantAccess, instantAccessRetentionDays: instantAccessRetentionDays)
+        if keepDays != nil { try requireCopyTargetForInstantAccess() }
         let snapshot = try takeSnapshot(diskId: diskId, name: given, description: description,
-                                        retentionDays: retentionDays, usageLimit: usageLimit)
+                                        retentionDays: retentionDays, usageLimit: usageLimit, instantAccessRetentionDays: keepDays)
         startDefaultCopies(of: [snapshot.id])
         return snapshot
     }
@@ -44,7 +49,8 @@ extension SnapshotService {
     /// `createSnapshot` without the background copy; `id`, when given, is the
     /// new snapshot's ID (a received stream's snapshot keeps its sender's).
     func takeSnapshot(diskId: String, name given: String?, description: String,
-                      retentionDays: Int?, usageLimit: PoolUsageLimit?, id wanted: String? = nil) throws -> SnapshotRecord {
+                      retentionDays: Int?, usageLimit: PoolUsageLimit?, id wanted: String? = nil,
+                      instantAccessRetentionDays: Int? = nil) throws -> SnapshotRecord {
         try Validation.requireID(diskId, kind: .disk)
         let usageLimit = try usageLimit ?? PoolUsageLimit.fromEnvironment()
         let name = try given.map { try Validation.name($0, what: "snapshot name", reservingAuto: true) }
@@ -61,8 +67,8 @@ extension SnapshotService {
                 guard wanted == nil else {
                     throw SnapshotsError(.unsupportedDisk, "disk \(disk.id) is an LVM volume: its snapshots take LVM's IDs, not \(wanted ?? "")")
                 }
-                return try createLVMSnapshot(disk, name: name, description: description,
-                                             retentionDays: retentionDays, usageLimit: usageLimit)
+                return try createLVMSnapshot(disk, name: name, description: description, retentionDays: retentionDays,
+                                             usageLimit: usageLimit, instantAccessRetentionDays: instantAccessRetentionDays)
             }
             let pool = try pool(named: disk.poolName)
             let native = nativePool(pool)
@@ -75,6 +81,7 @@ extension SnapshotService {
             var payload = IntentPayload(id: id, name: name ?? id, description: description, diskId: disk.id,
                                         sizeBytes: disk.sizeBytes, retentionDays: retentionDays)
             payload.oldThinId = disk.thinId
+            payload.instantAccessRetentionDays = instantAccessRetentionDays
             try requireManifestRoom(pool, adding: ManifestSize.of(SnapshotRecord(largestOf: payload, pool: pool)))
             let (intent, current) = try beginIntent(.createSnapshot, pool: pool, payload: payload)
             payload = try JSONDecoder().decode(IntentPayload.self, from: intent.payload)
@@ -128,12 +135,13 @@ extension SnapshotService {
         guard let thinId = payload.newThinId, let diskId = payload.diskId else {
             throw SnapshotsError(.internalError, "snapshot intent without a thin id or disk")
         }
-        let snapshot = SnapshotRecord(id: payload.id, name: payload.name, description: payload.description, diskId: diskId,
+        var snapshot = SnapshotRecord(id: payload.id, name: payload.name, description: payload.description, diskId: diskId,
                                       poolName: pool.name, thinId: thinId, sourceDiskSizeBytes: payload.sizeBytes,
                                       createdAt: intent.createdAt, modifiedAt: intent.createdAt,
                                       retentionDays: payload.retentionDays, groupId: payload.groupId,
                                       holdWindowMicroseconds: payload.holdWindowMicroseconds)
-        try catalog.write { db in
+        snapshot.instantAccessRetentionDays = payload.instantAccessRetentionDays
+        try catalog.write { [snapshot] db in
             try snapshot.insert(db)
             try markCommitted(db, intent: intent)
         }
@@ -233,6 +241,13 @@ extension SnapshotService {
     /// Deletes a snapshot under the lock, through its deletion intent (also
     /// run by recovery, for the members of a group it settles as failed).
     func deleteSnapshotLocked(_ snapshot: SnapshotRecord) throws {
+        if snapshot.isReleased {
+            // Nothing local is left: only the record (and, in a native pool, its line in the pool's manifest).
+            return try catalog.write { db in
+                _ = try SnapshotRecord.deleteOne(db, key: snapshot.id)
+                if snapshot.backend == .native { try self.writeManifest(db, poolName: snapshot.poolName) }
+            }
+        }
         if snapshot.backend == .lvm { return try deleteLVMSnapshot(snapshot) }
         let id = snapshot.id
         let pool = try pool(named: snapshot.poolName)
@@ -276,6 +291,7 @@ extension SnapshotService {
         try Validation.requireID(id, kind: .snapshot)
         return try mutating {
             let snapshot = try snapshot(id)
+            try requireLocalDevice(snapshot)
             if snapshot.backend == .lvm { return try exposeLVMSnapshot(snapshot) }
             let pool = try pool(named: snapshot.poolName)
             try nativePool(pool).activateVolume(snapshot.id, thinId: snapshot.thinId,
@@ -288,6 +304,7 @@ extension SnapshotService {
         try Validation.requireID(id, kind: .snapshot)
         try mutating {
             let snapshot = try snapshot(id)
+            try requireLocalDevice(snapshot)
             if snapshot.backend == .lvm { return try hideLVMSnapshot(snapshot) }
             if let info = try deviceMapper.info(KernelNames.volume(snapshot.id)), info.openCount > 0, try isStillOpen(info.number) {
                 throw SnapshotsError(.incorrectSnapshotStatus, "snapshot \(id) is still open (mounted?); unmount it first")
