@@ -27,6 +27,26 @@ struct UsageErrorTests {
         #expect(result.output.isEmpty)
     }
 
+    /// ECS's InstantAccess parameters are refused when out of range or
+    /// contradictory, before a state directory is made: none is accepted and ignored.
+    @Test(arguments: [
+        (["--InstantAccessRetentionDays", "0"], "between 1 and 65535"),
+        (["--InstantAccessRetentionDays", "65536"], "between 1 and 65535"),
+        (["--InstantAccess", "false", "--InstantAccessRetentionDays", "3"], "give one or the other"),
+        (["--InstantAccess", "maybe"], "InstantAccess"),
+    ])
+    func createSnapshotRefusesBadInstantAccessParameters(extra: [String], says: String) throws {
+        let state = FileManager.default.temporaryDirectory.appendingPathComponent("dmsnap-usage-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: state) }
+        let result = try Self.run(["CreateSnapshot", "--DiskId", "d-aaaaaaaaaaaaaaaaaaaa"] + extra + ["--state-dir", state])
+        #expect(result.status == 64, "\(result.errorText)")
+        let object = try JSONSerialization.jsonObject(with: Data(result.errors)) as? [String: Any]
+        #expect(object?["Code"] as? String == "InvalidParameter")
+        #expect((object?["Message"] as? String)?.contains(says) == true, "\(result.errorText)")
+        #expect(!FileManager.default.fileExists(atPath: state), "nothing was created")
+        #expect(result.output.isEmpty)
+    }
+
     @Test func aVerbsHelpIsStillHelp() throws {
         let result = try Self.run(["CreateSnapshot", "--help"])
         #expect(result.status == 0)

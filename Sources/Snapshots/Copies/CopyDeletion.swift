@@ -25,6 +25,21 @@ extension SnapshotService {
                     mount it, or forget it on this host with dmsnap repository remove \(target.name)
                     """)
             }
+        } + (try releasedCopiesWithoutRecords(of: snapshotId, besides: targets))
+    }
+
+    /// A released snapshot's copies are its only data: the ones a repository
+    /// holds without a copy record here (removed and added again) go with it
+    /// too. Only the repositories that can be read are searched.
+    private func releasedCopiesWithoutRecords(of snapshotId: String,
+                                              besides recorded: [RepositoryRecord]) throws -> [(RepositoryRecord, DirectoryRepository)] {
+        guard try catalog.read({ db in try SnapshotRecord.fetchOne(db, key: snapshotId) })?.isReleased == true else { return [] }
+        let others = try catalog.read { db in try RepositoryRecord.fetchAll(db) }.filter { other in
+            !recorded.contains { $0.repositoryId == other.repositoryId }
+        }
+        return others.compactMap { other in
+            guard let opened = try? openRepository(other), (try? Self.storedManifest(snapshotId, in: opened)) != nil else { return nil }
+            return (other, opened)
         }
     }
 
