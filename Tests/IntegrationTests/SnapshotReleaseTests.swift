@@ -28,6 +28,11 @@ struct SnapshotReleaseTests {
         #expect(result.errors.contains(snapshot) && result.errors.contains(cause), "\(result.errors)")
     }
 
+    /// Where the test is, with the time: a slow step under TCG shows in the log.
+    static func step(_ name: String) {
+        print("release test \(Date()): \(name)")
+    }
+
     @Test(.enabled(if: Rig.enabled))
     func aReleasedSnapshotStaysListedAndIsRestoredFromItsRepository() throws {
         let host = try Host(poolSize: "256M")
@@ -39,18 +44,21 @@ struct SnapshotReleaseTests {
         let atSnapshot = try Self.sha256(device)
         let snapshot = try host.snapshot(disk)
 
+        Self.step("1: Not copied yet: refused, nothing chan")
         // Not copied yet: refused, nothing changed.
         Self.refused(try host.cli.run(["snapshot", "release", snapshot]), naming: snapshot, cause: "no accomplished copy")
         #expect(try host.describe(snapshot)["InstantAccess"] as? Bool == true)
 
         _ = try host.cli.succeed(["repository", "add", "rel", repository])
         _ = try host.cli.succeed(["snapshot", "copy", snapshot, "--to", "rel", "--wait"])
+        Self.step("2: Exposed: refused, nothing changed.")
         // Exposed: refused, nothing changed.
         _ = try host.cli.succeed(["snapshot", "expose", snapshot])
         Self.refused(try host.cli.run(["snapshot", "release", snapshot]), naming: snapshot, cause: "exposed")
         _ = try host.cli.succeed(["snapshot", "hide", snapshot])
         try Agreement.check(stateDirectory: host.stateDirectory, poolName: host.poolName)
 
+        Self.step("3: The disk moves on: the snapshot alone")
         // The disk moves on: the snapshot alone holds the old 8 MiB, which the release gives back.
         try Rig.shell("dd if=/dev/urandom of=\(device) bs=1M count=8 oflag=direct status=none")
         let before = try Self.usedDataBlocks(host)
@@ -65,11 +73,13 @@ struct SnapshotReleaseTests {
         Self.refused(try host.cli.run(["snapshot", "expose", snapshot]), naming: snapshot, cause: "no local device")
         Self.refused(try host.cli.run(["snapshot", "release", snapshot]), naming: snapshot, cause: "released already")
 
+        Self.step("4: CreateDisk from it comes from the rep")
         // CreateDisk from it comes from the repository, byte for byte.
         let made = try #require(CLI.field(try host.cli.succeed(["CreateDisk", "--SnapshotId", snapshot]), "DiskId") as? String)
         #expect(try Self.sha256("/dev/mapper/dmsnap-\(made)") == atSnapshot)
         _ = try host.cli.succeed(["DeleteDisk", "--DiskId", made])
 
+        Self.step("5: kill -9 midway through a rollback fro")
         // kill -9 midway through a rollback from the repository: the next command
         // deletes the scratch device and the disk is as it was.
         let moved = try Self.sha256(device)
@@ -81,19 +91,23 @@ struct SnapshotReleaseTests {
         #expect(try DeviceMapper().info("dmsnap-\(disk)-restoring") == nil, "no scratch device left")
         try Agreement.check(stateDirectory: host.stateDirectory, poolName: host.poolName)
 
+        Self.step("7: ResetDisk to it: from the repository,")
         // ResetDisk to it: from the repository, byte for byte, the snapshot kept.
         _ = try host.cli.succeed(["ResetDisk", "--DiskId", disk, "--SnapshotId", snapshot])
         #expect(try Self.sha256(device) == atSnapshot)
         #expect(try host.describe(snapshot)["InstantAccess"] as? Bool == false)
         try Agreement.check(stateDirectory: host.stateDirectory, poolName: host.poolName)
 
+        Self.step("8: InstantAccess needs a copy target; re")
         // InstantAccess needs a copy target; refused without one, nothing made.
         let count = try host.cli.succeed(["snapshots", disk]).split(separator: "\n").count
         Self.refused(try host.cli.run(["CreateSnapshot", "--DiskId", disk, "--InstantAccess", "false"]),
                      naming: "repository", cause: "InstantAccess")
         #expect(try host.cli.succeed(["snapshots", disk]).split(separator: "\n").count == count)
 
+        Self.step("9: InstantAccess false: the background c")
         // InstantAccess false: the background copy releases the local device once accomplished,
+        Self.step("10: and the copy is full (the disk's only")
         // and the copy is full (the disk's only earlier snapshot was released: thin_delta cannot read it).
         _ = try host.cli.succeed(["repository", "remove", "rel"])
         _ = try host.cli.succeed(["repository", "add", "rel", repository, "--default"])
@@ -111,6 +125,7 @@ struct SnapshotReleaseTests {
         #expect(copy["baseSnapshotId"] == nil, "a full copy: \(copy)")
         try Agreement.check(stateDirectory: host.stateDirectory, poolName: host.poolName)
 
+        Self.step("11: A damaged chunk: the rollback is refu")
         // A damaged chunk: the rollback is refused naming the snapshot, the offset and the chunk; the disk unchanged.
         try Rig.shell("dd if=/dev/urandom of=\(device) bs=1M count=2 oflag=direct status=none")
         let current = try Self.sha256(device)
@@ -122,6 +137,7 @@ struct SnapshotReleaseTests {
         #expect(try DeviceMapper().info("dmsnap-\(disk)-restoring") == nil, "no scratch device left")
         try Agreement.check(stateDirectory: host.stateDirectory, poolName: host.poolName)
 
+        Self.step("12: DeleteSnapshot of a released snapshot")
         // DeleteSnapshot of a released snapshot deletes its record and its copy's manifest; nothing local.
         let manifest = "\(repository)/snapshots/\(snapshot).json"
         #expect(FileManager.default.fileExists(atPath: manifest))
