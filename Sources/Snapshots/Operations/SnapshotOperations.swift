@@ -58,11 +58,8 @@ extension SnapshotService {
                 throw SnapshotsError(.alreadyExists, "snapshot \(wanted) already exists on this host")
             }
             if disk.backend == .lvm {
-                guard wanted == nil else {
-                    throw SnapshotsError(.unsupportedDisk, "disk \(disk.id) is an LVM volume: its snapshots take LVM's IDs, not \(wanted ?? "")")
-                }
                 return try createLVMSnapshot(disk, name: name, description: description,
-                                             retentionDays: retentionDays, usageLimit: usageLimit)
+                                             retentionDays: retentionDays, usageLimit: usageLimit, id: wanted)
             }
             let pool = try pool(named: disk.poolName)
             let native = nativePool(pool)
