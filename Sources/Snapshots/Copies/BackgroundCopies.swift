@@ -8,7 +8,7 @@ extension SnapshotService {
     @discardableResult
     public func startCopy(_ id: String, to repositoryName: String?) throws -> SnapshotCopyRecord {
         let snapshot = try snapshot(id)
-        let target = try copyTarget(named: repositoryName)
+        let target = try copyTarget(named: repositoryName, for: snapshot)
         _ = try openRepository(target)
         if let existing = try copyRecord(of: id, in: target), existing.status == .accomplished { return existing }
         var starting = SnapshotCopyRecord(snapshotId: snapshot.id, repositoryId: target.repositoryId, status: .progressing,
@@ -25,15 +25,14 @@ extension SnapshotService {
         return record
     }
 
-    /// Starts the copies of new snapshots into the default repository, if one is
-    /// set: every front end calls it after CreateSnapshot and group snapshots.
-    /// A copy that cannot start leaves the snapshot usable, its copy `failed`
-    /// with the reason.
+    /// Starts the copies of new snapshots into their pool's copy target, or
+    /// the default repository, if there is one: every front end calls it
+    /// after CreateSnapshot and group snapshots. A copy that cannot start
+    /// leaves the snapshot usable, its copy `failed` with the reason.
     public func startDefaultCopies(of snapshotIds: [String]) {
-        guard let target = try? catalog.read({ db in try RepositoryRecord.filter(Column("isDefault") == true).fetchOne(db) }) else {
-            return
-        }
         for id in snapshotIds {
+            guard let snapshot = try? catalog.read({ db in try SnapshotRecord.fetchOne(db, key: id) }),
+                  let target = try? copyTarget(forPool: snapshot.poolName) else { continue }
             do {
                 try startCopy(id, to: target.name)
             } catch {

@@ -29,7 +29,7 @@ extension SnapshotService {
     public func copySnapshot(_ id: String, to repositoryName: String?,
                              progress: (CopyProgress) -> Void = { _ in }) throws -> SnapshotCopyRecord {
         let snapshot = try snapshot(id)
-        let target = try copyTarget(named: repositoryName)
+        let target = try copyTarget(named: repositoryName, for: snapshot)
         let repository = try openRepository(target)
         guard let lease = try WorkLease(path: try CopyWorker.leasePath(stateDirectory, snapshotId: id)) else {
             throw SnapshotsError(.incorrectSnapshotStatus, "snapshot \(id) is being copied by another dmsnap process; DescribeSnapshots shows how far")
