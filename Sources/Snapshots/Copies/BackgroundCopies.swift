@@ -72,4 +72,26 @@ extension SnapshotService {
         }
         return resumed
     }
+
+    /// `copies` as a listing shows them: a copy the catalog says is
+    /// `progressing` but whose worker holds no lease was interrupted, and an
+    /// administrator reading `progressing` expects it to be going on; it is
+    /// started again (as `recover` does) and shown as it is then. Only the
+    /// rows still `progressing` cost a lease check (an open and a flock);
+    /// a copy that cannot start again shows `failed` with the reason.
+    func resumingInterruptedCopies(among copies: [String: SnapshotCopyRecord]) throws -> [String: SnapshotCopyRecord] {
+        let interrupted = try copies.values.filter { copy in
+            try copy.status == .progressing && !WorkLease.isHeld(try CopyWorker.leasePath(stateDirectory, snapshotId: copy.snapshotId))
+        }
+        guard !interrupted.isEmpty else { return copies }
+        _ = try resumeInterruptedCopies()
+        var shown = copies
+        for copy in interrupted {
+            let now = try catalog.read { db in
+                try SnapshotCopyRecord.fetchOne(db, key: ["snapshotId": copy.snapshotId, "repositoryId": copy.repositoryId])
+            }
+            shown[copy.snapshotId] = now ?? copy
+        }
+        return shown
+    }
 }

@@ -105,11 +105,15 @@ extension SnapshotService {
     }
 
     /// The latest copy of each of `snapshotIds`, into whichever repository.
+    /// A copy `progressing` whose worker died (kill -9, a crash) is started
+    /// again here, as `recover` would, so that `progressing` stays true; see
+    /// `resumingInterruptedCopies`.
     public func copies(of snapshotIds: [String]) throws -> [String: SnapshotCopyRecord] {
         let rows = try catalog.read { db in
             try SnapshotCopyRecord.filter(snapshotIds.contains(Column("snapshotId"))).order(Column("startedAt")).fetchAll(db)
         }
-        return Dictionary(rows.map { ($0.snapshotId, $0) }, uniquingKeysWith: { _, newer in newer })
+        let latest = Dictionary(rows.map { ($0.snapshotId, $0) }, uniquingKeysWith: { _, newer in newer })
+        return try resumingInterruptedCopies(among: latest)
     }
 
     func copyRecord(of snapshotId: String, in target: RepositoryRecord) throws -> SnapshotCopyRecord? {
