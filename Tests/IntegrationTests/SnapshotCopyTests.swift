@@ -197,12 +197,14 @@ struct SnapshotCopyTests {
         }
         // A worker killed once more, and no recover: DescribeSnapshots finds
         // its lease free and starts the copy again, so `progressing` is true.
-        let last = try Rig.shell("pgrep -f 'copy-worker \(snapshot)' || true").split(separator: "\n").joined(separator: " ")
+        // '[c]opy-worker': the pattern must not match the shell that runs pgrep.
+        let workers = "pgrep -f '[c]opy-worker \(snapshot)' || true"
+        let last = try Rig.shell(workers).split(separator: "\n").joined(separator: " ")
         if !last.isEmpty {
             try Rig.shell("kill -9 \(last) 2>/dev/null || true")
-            while try !Rig.shell("pgrep -f 'copy-worker \(snapshot)' || true").isEmpty { usleep(20_000) }
+            while try !Rig.shell(workers).isEmpty { usleep(20_000) }
             let shown = try host.describe(snapshot)
-            let again = try Rig.shell("pgrep -f 'copy-worker \(snapshot)' || true")
+            let again = try Rig.shell(workers)
             #expect(shown["Status"] as? String == "accomplished" || (shown["Status"] as? String == "progressing" && !again.isEmpty),
                     "DescribeSnapshots restarted the interrupted copy: \(shown), workers: \(again)")
         }
