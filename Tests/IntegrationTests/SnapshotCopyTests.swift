@@ -207,6 +207,7 @@ struct SnapshotCopyTests {
             let again = try Rig.shell(workers)
             #expect(shown["Status"] as? String == "accomplished" || (shown["Status"] as? String == "progressing" && !again.isEmpty),
                     "DescribeSnapshots restarted the interrupted copy: \(shown), workers: \(again)")
+            print("background copy: after a last kill, DescribeSnapshots showed \(shown["Status"] ?? "?") with worker(s) \(again.split(separator: "\n"))")
         }
         var described = try host.describe(snapshot)
         for _ in 0..<600 where described["Status"] as? String == "progressing" {
