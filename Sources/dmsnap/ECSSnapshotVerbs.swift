@@ -25,9 +25,9 @@ struct CreateSnapshotVerb: ECSVerb {
     var retentionDays: Int?
 
     @Option(name: .customLong("InstantAccess"), help: """
-        false: release the snapshot's local thin device as soon as its copy into the default repository is \
-        accomplished (it stays listed and restorable from there); true: keep it (default: keep it until \
-        dmsnap snapshot release). Needs a default repository.
+        false: release the snapshot's local thin device as soon as its copy into its copy target (the pool's, \
+        else the default repository) is accomplished (it stays listed and restorable from there); true: keep it \
+        (default: keep it until dmsnap snapshot release). Needs a copy target.
         """)
     var instantAccess: Bool?
 

@@ -6,7 +6,7 @@ struct PoolCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pool",
         abstract: "Create, list and delete the thin pools dmsnap manages itself.",
-        subcommands: [Create.self, List.self, Status.self, Delete.self]
+        subcommands: [Create.self, List.self, Status.self, Delete.self, Set.self]
     )
 
     struct Create: ParsableCommand {
@@ -94,12 +94,14 @@ struct PoolCommand: ParsableCommand {
 
         func run() throws {
             try Everyday.run(json: json) {
-                let reports = try global.service().listPools()
+                let service = try global.service()
+                let targets = try service.poolCopyTargets()
+                let rows = try service.listPools().map { PoolRow($0, copyTarget: targets[$0.record.name]) }
                 if json {
-                    print(try JSONOutput.encode(reports.map(PoolRow.init)))
+                    print(try JSONOutput.encode(rows))
                 } else {
-                    print(TextTable(header: ["POOL", "SIZE", "DATA%", "META%", "TRANSACTION", "MODE", "DISKS", "SNAPSHOTS"],
-                                    rows: reports.map { PoolRow($0).cells }).rendered)
+                    print(TextTable(header: ["POOL", "SIZE", "DATA%", "META%", "TRANSACTION", "MODE", "DISKS", "SNAPSHOTS", "COPY TO"],
+                                    rows: rows.map(\.cells)).rendered)
                 }
             }
         }
@@ -161,8 +163,11 @@ struct PoolRow: Encodable {
     var disks, snapshots: Int
     /// The pool's identity, and the device-mapper device that carries it.
     var poolId, device: String
+    /// The repository its snapshots are copied into before the default one (`pool set --copy-to`).
+    var copyTarget: String?
 
-    init(_ report: PoolReport) {
+    init(_ report: PoolReport, copyTarget: String? = nil) {
+        self.copyTarget = copyTarget
         name = report.record.name
         poolId = report.record.poolId
         device = report.record.kernelName
@@ -184,5 +189,5 @@ struct PoolRow: Encodable {
         snapshots = report.snapshotCount
     }
 
-    var cells: [String] { [name, size, dataPercent, metadataPercent, transactionId, mode, String(disks), String(snapshots)] }
+    var cells: [String] { [name, size, dataPercent, metadataPercent, transactionId, mode, String(disks), String(snapshots), copyTarget ?? "-"] }
 }

@@ -16,6 +16,7 @@ struct RepositoryCommand: ParsableCommand {
 
             Examples:
               dmsnap repository add offsite /mnt/backup/dmsnap --default
+              dmsnap pool set vg0/pool0 --copy-to nearby
               dmsnap snapshot copy before-upgrade
               dmsnap repository check offsite --read-data
             """,
@@ -63,7 +64,7 @@ struct RepositoryCommand: ParsableCommand {
             try Everyday.run(json: json) {
                 let rows = try global.service().listRepositories().map(RepositoryRow.init)
                 if json { return print(try JSONOutput.encode(rows)) }
-                print(TextTable(header: ["REPOSITORY", "ID", "PATH", "DEFAULT", "SNAPSHOTS", "STATE"],
+                print(TextTable(header: ["REPOSITORY", "ID", "PATH", "DEFAULT", "FOR POOLS", "SNAPSHOTS", "STATE"],
                                 rows: rows.map(\.cells)).rendered)
             }
         }
@@ -164,6 +165,8 @@ struct RepositoryCommand: ParsableCommand {
 struct RepositoryRow: Encodable {
     var name, repositoryId, path: String
     var isDefault: Bool
+    /// The pools whose snapshots are copied here before the default.
+    var pools: [String]
     var snapshots: Int?
     var problem: String?
 
@@ -172,12 +175,13 @@ struct RepositoryRow: Encodable {
         repositoryId = report.record.repositoryId
         path = report.record.path
         isDefault = report.record.isDefault
+        pools = report.pools
         snapshots = report.snapshotCount
         problem = report.problem
     }
 
     var cells: [String] {
-        [name, repositoryId, path, isDefault ? "yes" : "", snapshots.map(String.init) ?? "-", problem ?? "ok"]
+        [name, repositoryId, path, isDefault ? "yes" : "", pools.joined(separator: ","), snapshots.map(String.init) ?? "-", problem ?? "ok"]
     }
 }
 

@@ -15,6 +15,8 @@ struct CLI {
     let stateDirectory: String
     /// The binary run: the built one, or a copy of it elsewhere.
     var executable = CLI.binary
+    /// Set for every command, under each call's own: a test's LVM scope, say.
+    var environment: [String: String] = [:]
 
     static var binary: String {
         URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("dmsnap").path
@@ -87,6 +89,7 @@ struct CLI {
         // other suites make and remove VGs in the same machine meanwhile.
         process.environment = ProcessInfo.processInfo.environment
             .merging([LVMScope.environmentVariable: ""]) { $1 }
+            .merging(self.environment) { $1 }
             .merging(environment) { $1 }
         let running = Running(process: process, output: Pipe(), errors: Pipe())
         process.standardOutput = running.output

@@ -86,6 +86,8 @@ struct StreamTests {
         #expect(altered.status != 0 && altered.errors.contains("digest does not match"), "\(altered.errors)")
         #expect(try Self.leftovers(other).isEmpty, "nothing left of an altered stream")
 
+        try receivesKilledAtRandomMomentsLeaveNothing(other, full)
+
         // The intact streams are received: the refusals were the damage's doing.
         let firstCopy = try Self.receive(other, full)
         #expect(try Host.checksum(ofDisk: firstCopy) == firstSum, "the full stream received byte for byte")
@@ -95,5 +97,36 @@ struct StreamTests {
         #expect(try Host.checksum(ofDisk: firstCopy) == firstSum, "the first received disk is untouched")
         let again = try Self.dmsnap(other, "snapshot receive", "< \(full)")
         #expect(again.status != 0 && again.errors.contains("already on this host"), "\(again.errors)")
+    }
+
+    /// kill -9 of `snapshot receive` at random moments: the next command's
+    /// recovery leaves no half-received disk, snapshot or lease. A receive
+    /// that finished before its kill is whole, and is deleted for the next try.
+    func receivesKilledAtRandomMomentsLeaveNothing(_ host: Host, _ stream: String) throws {
+        var generator = SystemRandomNumberGenerator()
+        var interrupted = 0
+        for attempt in 1...Int(ProcessInfo.processInfo.environment["DMSNAP_RECEIVE_KILLS"] ?? "3")! {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", "exec \(CLI.binary) snapshot receive --state-dir \(host.stateDirectory) < \(stream)"]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            usleep(UInt32.random(in: 100_000...1_500_000, using: &generator))
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            _ = try host.cli.succeed(["recover"])
+            let left = try Self.leftovers(host)
+            if process.terminationReason == .uncaughtSignal {
+                interrupted += 1
+                #expect(left.isEmpty, "attempt \(attempt): nothing left of a receive killed midway: \(left)")
+            } else {
+                #expect(process.terminationStatus == 0 && left.count == 2, "attempt \(attempt): a receive that ended is whole: \(left)")
+                let service = try SnapshotService(stateDirectory: host.stateDirectory, lvmScope: .only([]))
+                for snapshot in try service.describeSnapshots() { try service.deleteSnapshot(snapshot.id) }
+                for disk in try service.describeDisks() { try service.deleteDisk(disk.record.id) }
+            }
+        }
+        print("receive: \(interrupted) kill(s) midway left nothing")
     }
 }

@@ -14,16 +14,19 @@ extension LVMCommandLine {
         return try LVMCommandLine(.lvcreate, arguments)
     }
 
-    /// `lvcreate --type thin --virtualsize S --thinpool POOL --name LV VG`.
+    /// `lvcreate --type thin --virtualsize S --thinpool POOL --name LV [--addtag T]… VG`.
     public static func createThinVolume(
-        _ name: LVMName, pool: LVMQualifiedName, virtualSize: LVMSize
+        _ name: LVMName, pool: LVMQualifiedName, virtualSize: LVMSize, tags: [LVMTag] = []
     ) throws(LVMError) -> LVMCommandLine {
         let volume = try LVMQualifiedName(volumeGroup: pool.volumeGroup, logicalVolume: name)
-        return try LVMCommandLine(.lvcreate, PromptAnswer.yes.arguments + [
+        var arguments = PromptAnswer.yes.arguments + [
             .literal("--type"), .literal("thin"), .literal("--virtualsize"), .size(virtualSize),
             .literal("--thinpool"), .name(pool.logicalVolume),
-            .literal("--name"), .name(volume.logicalVolume), .name(volume.volumeGroup),
-        ])
+            .literal("--name"), .name(volume.logicalVolume),
+        ]
+        for tag in tags { arguments += [.literal("--addtag"), .tag(tag)] }
+        arguments.append(.name(volume.volumeGroup))
+        return try LVMCommandLine(.lvcreate, arguments)
     }
 
     /// `lvcreate --snapshot --name SNAP [--addtag T]… VG/ORIGIN` of a thin
@@ -54,9 +57,9 @@ extension LVMSession {
         try run(.createThinPool(name, in: volumeGroup, size: size, chunkSize: chunkSize))
     }
 
-    /// Creates a thin volume in `pool` (`lvcreate --type thin`).
-    public func createThinVolume(_ name: LVMName, pool: LVMQualifiedName, virtualSize: LVMSize) throws(LVMError) {
-        try run(.createThinVolume(name, pool: pool, virtualSize: virtualSize))
+    /// Creates a thin volume in `pool` (`lvcreate --type thin`), carrying `tags`.
+    public func createThinVolume(_ name: LVMName, pool: LVMQualifiedName, virtualSize: LVMSize, tags: [LVMTag] = []) throws(LVMError) {
+        try run(.createThinVolume(name, pool: pool, virtualSize: virtualSize, tags: tags))
     }
 
     /// Takes a thin snapshot of `origin` (`lvcreate --snapshot`), inactive and

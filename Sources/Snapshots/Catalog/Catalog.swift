@@ -233,6 +233,14 @@ public final class Catalog: Sendable {
                 table.add(column: "instantAccessRetentionDays", .integer)
             }
         }
+        // Issue 17: a pool's own copy target, chosen over the default repository.
+        migrator.registerMigration("v7-pool-copy-targets") { db in
+            try db.create(table: "poolCopyTarget") { table in
+                table.primaryKey("poolName", .text)
+                table.column("repositoryName", .text).notNull()
+                    .references("repository", column: "name", onDelete: .cascade, onUpdate: .cascade)
+            }
+        }
         return migrator
     }
 }

@@ -18,6 +18,16 @@ public struct RepositoryRecord: Codable, Sendable, Equatable, FetchableRecord, P
     public var createdAt: Date
 }
 
+/// The repository a pool's snapshots are copied into when none is named,
+/// chosen over the default one (`dmsnap pool set POOL --copy-to REPO`).
+/// `poolName` is a native pool's name or an LVM thin pool's `vg/pool`.
+public struct PoolCopyTargetRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "poolCopyTarget"
+
+    public var poolName: String
+    public var repositoryName: String
+}
+
 /// One snapshot's copy into a repository, and how far it has come.
 public struct SnapshotCopyRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
     public static let databaseTableName = "snapshotCopy"

@@ -8,7 +8,7 @@ extension SnapshotService {
     @discardableResult
     public func startCopy(_ id: String, to repositoryName: String?) throws -> SnapshotCopyRecord {
         let snapshot = try snapshot(id)
-        let target = try copyTarget(named: repositoryName)
+        let target = try copyTarget(named: repositoryName, for: snapshot)
         _ = try openRepository(target)
         if let existing = try copyRecord(of: id, in: target), existing.status == .accomplished { return existing }
         try requireLocalDevice(snapshot)
@@ -26,15 +26,14 @@ extension SnapshotService {
         return record
     }
 
-    /// Starts the copies of new snapshots into the default repository, if one is
-    /// set: every front end calls it after CreateSnapshot and group snapshots.
-    /// A copy that cannot start leaves the snapshot usable, its copy `failed`
-    /// with the reason.
+    /// Starts the copies of new snapshots into their pool's copy target, or
+    /// the default repository, if there is one: every front end calls it
+    /// after CreateSnapshot and group snapshots. A copy that cannot start
+    /// leaves the snapshot usable, its copy `failed` with the reason.
     public func startDefaultCopies(of snapshotIds: [String]) {
-        guard let target = try? catalog.read({ db in try RepositoryRecord.filter(Column("isDefault") == true).fetchOne(db) }) else {
-            return
-        }
         for id in snapshotIds {
+            guard let snapshot = try? catalog.read({ db in try SnapshotRecord.fetchOne(db, key: id) }),
+                  let target = try? copyTarget(forPool: snapshot.poolName) else { continue }
             do {
                 try startCopy(id, to: target.name)
             } catch {
@@ -73,5 +72,27 @@ extension SnapshotService {
             resumed.append(copy.snapshotId)
         }
         return resumed
+    }
+
+    /// `copies` as a listing shows them: a copy the catalog says is
+    /// `progressing` but whose worker holds no lease was interrupted, and an
+    /// administrator reading `progressing` expects it to be going on; it is
+    /// started again (as `recover` does) and shown as it is then. Only the
+    /// rows still `progressing` cost a lease check (an open and a flock);
+    /// a copy that cannot start again shows `failed` with the reason.
+    func resumingInterruptedCopies(among copies: [String: SnapshotCopyRecord]) throws -> [String: SnapshotCopyRecord] {
+        let interrupted = try copies.values.filter { copy in
+            try copy.status == .progressing && !WorkLease.isHeld(try CopyWorker.leasePath(stateDirectory, snapshotId: copy.snapshotId))
+        }
+        guard !interrupted.isEmpty else { return copies }
+        _ = try resumeInterruptedCopies()
+        var shown = copies
+        for copy in interrupted {
+            let now = try catalog.read { db in
+                try SnapshotCopyRecord.fetchOne(db, key: ["snapshotId": copy.snapshotId, "repositoryId": copy.repositoryId])
+            }
+            shown[copy.snapshotId] = now ?? copy
+        }
+        return shown
     }
 }

@@ -29,7 +29,7 @@ extension SnapshotService {
     public func copySnapshot(_ id: String, to repositoryName: String?,
                              progress: (CopyProgress) -> Void = { _ in }) throws -> SnapshotCopyRecord {
         let snapshot = try snapshot(id)
-        let target = try copyTarget(named: repositoryName)
+        let target = try copyTarget(named: repositoryName, for: snapshot)
         let repository = try openRepository(target)
         guard let lease = try WorkLease(path: try CopyWorker.leasePath(stateDirectory, snapshotId: id)) else {
             throw SnapshotsError(.incorrectSnapshotStatus, "snapshot \(id) is being copied by another dmsnap process; DescribeSnapshots shows how far")
@@ -106,11 +106,15 @@ extension SnapshotService {
     }
 
     /// The latest copy of each of `snapshotIds`, into whichever repository.
+    /// A copy `progressing` whose worker died (kill -9, a crash) is started
+    /// again here, as `recover` would, so that `progressing` stays true; see
+    /// `resumingInterruptedCopies`.
     public func copies(of snapshotIds: [String]) throws -> [String: SnapshotCopyRecord] {
         let rows = try catalog.read { db in
             try SnapshotCopyRecord.filter(snapshotIds.contains(Column("snapshotId"))).order(Column("startedAt")).fetchAll(db)
         }
-        return Dictionary(rows.map { ($0.snapshotId, $0) }, uniquingKeysWith: { _, newer in newer })
+        let latest = Dictionary(rows.map { ($0.snapshotId, $0) }, uniquingKeysWith: { _, newer in newer })
+        return try resumingInterruptedCopies(among: latest)
     }
 
     func copyRecord(of snapshotId: String, in target: RepositoryRecord) throws -> SnapshotCopyRecord? {

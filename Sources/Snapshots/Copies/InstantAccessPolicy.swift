@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// ECS's InstantAccess and InstantAccessRetentionDays on CreateSnapshot, in
 /// dmsnap's terms. A dmsnap snapshot is always usable at once (its thin
@@ -39,14 +38,16 @@ public enum InstantAccessPolicy {
 
 extension SnapshotService {
     /// The local device may only go once the snapshot is copied: a new snapshot
-    /// with InstantAccess parameters needs a repository it is copied into.
-    func requireCopyTargetForInstantAccess() throws {
-        let found = try catalog.read { db in try RepositoryRecord.filter(Column("isDefault") == true).fetchOne(db) }
-        guard found != nil else {
-            throw SnapshotsError(.invalidParameter, """
-                InstantAccess and InstantAccessRetentionDays decide when a snapshot's local device goes once it is \
-                copied, but no repository is the copy target: add one with dmsnap repository add NAME PATH --default
-                """)
-        }
+    /// with InstantAccess parameters needs a repository it is copied into (its
+    /// pool's target, else the default one).
+    func requireCopyTargetForInstantAccess(diskId: String) throws {
+        try Validation.requireID(diskId, kind: .disk)
+        let poolName = try disk(diskId).poolName
+        guard try copyTarget(forPool: poolName) == nil else { return }
+        throw SnapshotsError(.invalidParameter, """
+            InstantAccess and InstantAccessRetentionDays decide when a snapshot's local device goes once it is \
+            copied, but disk \(diskId)'s pool \(poolName) has no copy target: add a repository with \
+            dmsnap repository add NAME PATH --default, or give the pool one with dmsnap pool set \(poolName) --copy-to NAME
+            """)
     }
 }

@@ -8,6 +8,8 @@ public struct RepositoryReport: Sendable {
     public var record: RepositoryRecord
     public var snapshotCount: Int?
     public var problem: String?
+    /// The pools whose snapshots are copied here before the default repository.
+    public var pools: [String] = []
 }
 
 extension SnapshotService {
@@ -49,13 +51,17 @@ extension SnapshotService {
     }
 
     public func listRepositories() throws -> [RepositoryReport] {
-        try catalog.read { db in try RepositoryRecord.order(Column("name")).fetchAll(db) }.map { record in
+        let targets = try poolCopyTargets()
+        return try catalog.read { db in try RepositoryRecord.order(Column("name")).fetchAll(db) }.map { record in
+            var report: RepositoryReport
             do {
                 let opened = try openRepository(record)
-                return RepositoryReport(record: record, snapshotCount: try opened.manifests().count, problem: nil)
+                report = RepositoryReport(record: record, snapshotCount: try opened.manifests().count, problem: nil)
             } catch {
-                return RepositoryReport(record: record, snapshotCount: nil, problem: Self.describe(error))
+                report = RepositoryReport(record: record, snapshotCount: nil, problem: Self.describe(error))
             }
+            report.pools = targets.filter { $0.value == record.name }.map(\.key).sorted()
+            return report
         }
     }
 
@@ -80,12 +86,15 @@ extension SnapshotService {
         return record
     }
 
-    /// The repository a snapshot is copied to when none is named: the default one.
-    func copyTarget(named name: String?) throws -> RepositoryRecord {
+    /// The repository `snapshot` is copied to: the one named, else its pool's
+    /// own target, else the default one.
+    func copyTarget(named name: String?, for snapshot: SnapshotRecord) throws -> RepositoryRecord {
         if let name { return try repository(named: name) }
-        let found = try catalog.read { db in try RepositoryRecord.filter(Column("isDefault") == true).fetchOne(db) }
-        guard let found else {
-            throw SnapshotsError(.missingParameter, "no repository was named and none is the default: dmsnap repository add NAME PATH --default")
+        guard let found = try copyTarget(forPool: snapshot.poolName) else {
+            throw SnapshotsError(.missingParameter, """
+                no repository was named, pool \(snapshot.poolName) has no copy target and no repository is the default: \
+                dmsnap pool set \(snapshot.poolName) --copy-to REPO, or dmsnap repository add NAME PATH --default
+                """)
         }
         return found
     }

@@ -14,25 +14,48 @@ extension SnapshotService {
                             poolName: String?, progress: (CopyProgress) -> Void = { _ in }) throws -> DiskRecord {
         try Validation.requireID(snapshotId, kind: .snapshot)
         let (record, repository, manifest) = try findCopy(of: snapshotId, in: repositoryName)
-        let disk = try createDisk(sizeBytes: manifest.volumeSize, name: name,
-                                  description: description ?? "restored from snapshot \(snapshotId) in repository \(record.name)",
-                                  poolName: poolName)
-        let leasePath = try restoreLeasePath(disk.id)
-        guard let lease = try WorkLease(path: leasePath) else {
-            throw SnapshotsError(.internalError, "the restore lease \(leasePath) is held by another process")
-        }
-        do {
-            try withExtendedLifetime(lease) {
+        return try makingDisk({ id in
+            try createDisk(sizeBytes: manifest.volumeSize, name: name,
+                           description: description ?? "restored from snapshot \(snapshotId) in repository \(record.name)",
+                           poolName: poolName, id: id)
+        }, filling: { disk in
+            do {
                 _ = try SnapshotRestorer(repository: repository).restore(
-                    snapshotId: manifest.snapshotId, to: "/dev/mapper/\(KernelNames.volume(disk.id))") { progress(CopyProgress($0)) }
+                    snapshotId: manifest.snapshotId, to: Self.writableDevice(of: disk)) { progress(CopyProgress($0)) }
+            } catch {
+                throw SnapshotsError(.copyFailed, "restoring snapshot \(snapshotId) from repository \(record.name) failed: \(Self.describe(error))")
             }
-        } catch {
-            try? deleteDisk(disk.id)
-            try? FileManager.default.removeItem(atPath: leasePath)
-            throw SnapshotsError(.copyFailed, "restoring snapshot \(snapshotId) from repository \(record.name) failed: \(Self.describe(error))")
+        }).disk
+    }
+
+    /// Makes a disk (`make`, given its ID) and fills it (`fill`) under a
+    /// lease taken on the ID before the disk exists: a failure deletes the
+    /// disk, and a kill at any moment leaves a disk whose lease no live
+    /// process holds, which the next command's recovery deletes.
+    func makingDisk<T>(_ make: (String) throws -> DiskRecord, filling fill: (DiskRecord) throws -> T) throws -> (disk: DiskRecord, result: T) {
+        let id = newResourceID(.disk)
+        let leasePath = try restoreLeasePath(id)
+        guard let lease = try WorkLease(path: leasePath) else {
+            throw SnapshotsError(.internalError, "the lease \(leasePath) of a new disk is held by another process")
         }
-        try? FileManager.default.removeItem(atPath: leasePath)
-        return disk
+        defer { try? FileManager.default.removeItem(atPath: leasePath) }
+        return try withExtendedLifetime(lease) {
+            let disk: DiskRecord
+            do {
+                disk = try make(id)
+            } catch {
+                // A creation that failed after its commit point leaves the disk; it goes too.
+                if try catalog.read({ db in try DiskRecord.exists(db, key: id) }) { try? deleteDisk(id) }
+                throw error
+            }
+            CrashPoint.reach("makingDisk.afterCreate")
+            do {
+                return (disk, try fill(disk))
+            } catch {
+                try? deleteDisk(id)
+                throw error
+            }
+        }
     }
 
     /// The repository (the named one, else the first that has it) holding a copy of `snapshotId`.
@@ -53,6 +76,11 @@ extension SnapshotService {
                              + (problems.isEmpty ? "" : "; " + problems.joined(separator: "; ")))
     }
 
+    /// Where a restore or a receive writes a new disk: its dm device, or its LV's.
+    static func writableDevice(of disk: DiskRecord) -> String {
+        disk.lvm.map { "/dev/\($0.qualifiedName)" } ?? "/dev/mapper/\(KernelNames.volume(disk.id))"
+    }
+
     /// The lease of a disk being made (a restore, a receive): recovery deletes the disk if no process holds it.
     func restoreLeasePath(_ diskId: String) throws -> String {
         let directory = stateDirectory + "/restores"
@@ -61,7 +89,9 @@ extension SnapshotService {
         return directory + "/" + diskId
     }
 
-    /// Deletes the disks whose restore a crash interrupted: a lease file no live process holds.
+    /// Deletes the disks whose restore or receive a crash interrupted (a lease
+    /// file no live process holds), with any snapshot of them: a disk still
+    /// being made has none but a receive's own, taken as its last step.
     func deleteInterruptedRestores() throws -> [String] {
         let directory = stateDirectory + "/restores"
         guard let entries = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return [] }
@@ -70,6 +100,8 @@ extension SnapshotService {
             let path = directory + "/" + diskId
             guard try !WorkLease.isHeld(path) else { continue }
             if try catalog.read({ db in try DiskRecord.fetchOne(db, key: diskId) }) != nil {
+                let snapshots = try catalog.read { db in try SnapshotRecord.filter(Column("diskId") == diskId).fetchAll(db) }
+                for snapshot in snapshots { try deleteSnapshotLocked(snapshot) }
                 try deleteDiskLocked(diskId)
                 deleted.append(diskId)
             }
@@ -82,13 +114,20 @@ extension SnapshotService {
 extension SnapshotService {
     /// ECS CreateDisk --SnapshotId: a clone when the snapshot is in a pool
     /// here, else a restore from the first repository that holds a copy of it
-    /// (this host's snapshot whose pool is gone or whose local device was
-    /// released, or another host's).
+    /// (this host's snapshot whose pool or LV is gone or whose local device
+    /// was released, or another host's).
     public func createDisk(fromSnapshot snapshotId: String, name: String?, description: String = "",
                            sizeBytes: UInt64? = nil, poolName: String? = nil) throws -> DiskRecord {
         try Validation.requireID(snapshotId, kind: .snapshot)
-        if let local = try catalog.read({ db in try SnapshotRecord.fetchOne(db, key: snapshotId) }), !local.isReleased {
-            return try cloneDisk(fromSnapshot: snapshotId, name: name, description: description, sizeBytes: sizeBytes, poolName: poolName)
+        // A snapshot whose LV was removed outside dmsnap (missing) is restored as one this host never had.
+        if var local = try catalog.read({ db in try SnapshotRecord.fetchOne(db, key: snapshotId) }) {
+            if local.backend == .lvm {
+                _ = try discoverLVMIfEnabled()
+                local = try snapshot(snapshotId)
+            }
+            if local.missingSince == nil, !local.isReleased {
+                return try cloneDisk(fromSnapshot: snapshotId, name: name, description: description, sizeBytes: sizeBytes, poolName: poolName)
+            }
         }
         let (_, _, manifest) = try findCopy(of: snapshotId, in: nil)
         if let sizeBytes, sizeBytes != manifest.volumeSize {

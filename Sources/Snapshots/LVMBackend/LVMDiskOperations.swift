@@ -6,8 +6,7 @@ extension SnapshotService {
     /// A new thin LV from an LVM snapshot (ECS CreateDisk --SnapshotId): a
     /// writable snapshot of the snapshot, activation skip off, tagged with its
     /// `d-` ID. Its LV name is the disk name, which must suit LVM, or the ID.
-    func cloneLVMDisk(from snapshot: SnapshotRecord, name: String?, description: String) throws -> DiskRecord {
-        let id = newResourceID(.disk)
+    func cloneLVMDisk(from snapshot: SnapshotRecord, name: String?, description: String, id: String) throws -> DiskRecord {
         let lvName = try lvm { try LVMName(logicalVolume: name ?? id) }
         return try withLVM { session in
             let inventory = try discoverLVM(session)

@@ -9,10 +9,10 @@ import LVM
 /// and tagged with its `s-` ID, so it is recognised without the catalog.
 extension SnapshotService {
     func createLVMSnapshot(_ disk: DiskRecord, name: String?, description: String, retentionDays: Int?,
-                           usageLimit: PoolUsageLimit, instantAccessRetentionDays: Int? = nil) throws -> SnapshotRecord {
+                           usageLimit: PoolUsageLimit, instantAccessRetentionDays: Int? = nil, id wanted: String? = nil) throws -> SnapshotRecord {
         try withLVM { session in
             let origin = try snapshotOrigin(disk, usageLimit: usageLimit, session: session)
-            let id = newResourceID(.snapshot)
+            let id = wanted ?? newResourceID(.snapshot)
             var payload = IntentPayload(id: id, name: name ?? id, description: description, diskId: disk.id,
                                         sizeBytes: disk.sizeBytes, retentionDays: retentionDays)
             payload.instantAccessRetentionDays = instantAccessRetentionDays

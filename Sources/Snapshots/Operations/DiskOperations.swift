@@ -22,20 +22,28 @@ public struct DiskView: Sendable {
 extension SnapshotService {
     public static let gibibyte: UInt64 = 1 << 30
 
-    /// A new, empty thin disk.
-    public func createDisk(sizeBytes: UInt64, name given: String?, description: String = "", poolName: String?) throws -> DiskRecord {
+    /// A new, empty thin disk: a thin device in a native pool, or a thin LV
+    /// in an LVM thin pool named `vg/pool`. `id` is a `d-` ID chosen
+    /// beforehand (a restore takes its lease on it first), or nil for a new one.
+    public func createDisk(sizeBytes: UInt64, name given: String?, description: String = "", poolName: String?,
+                           id chosen: String? = nil) throws -> DiskRecord {
         let name = try given.map { try Validation.name($0, what: "disk name") }
         try Validation.requireDescription(description)
         guard sizeBytes > 0, sizeBytes % 512 == 0 else {
             throw SnapshotsError(.invalidParameter, "the disk size must be a positive whole number of sectors")
         }
         return try mutating {
+            if let poolName, Self.isLVMPoolName(poolName) {
+                try requireUnusedName(name)
+                return try createLVMDisk(sizeBytes: sizeBytes, name: name, description: description, poolName: poolName,
+                                         id: chosen ?? newResourceID(.disk))
+            }
             let pool = try defaultPool(poolName)
             let poolBytes = pool.dataSectors * 512
             guard sizeBytes <= poolBytes * 64 else {
                 throw SnapshotsError(.invalidParameter, "a \(sizeBytes)-byte disk is more than 64 times pool \(pool.name) (\(poolBytes) bytes)")
             }
-            let id = newResourceID(.disk)
+            let id = chosen ?? newResourceID(.disk)
             try requireUnusedName(name)
             let payload = IntentPayload(id: id, name: name ?? id, description: description, sizeBytes: sizeBytes)
             return try runCreation(.createDisk, pool: pool, payload: payload) { native, thinId in
@@ -49,8 +57,9 @@ extension SnapshotService {
     ///   - sizeBytes, poolName: what the caller asked for, if anything: a
     ///     clone has its snapshot's size and lives in its snapshot's pool, and
     ///     anything else is refused rather than ignored.
+    ///   - id: a `d-` ID chosen beforehand, as for `createDisk`.
     public func cloneDisk(fromSnapshot snapshotId: String, name given: String?, description: String = "",
-                          sizeBytes: UInt64? = nil, poolName: String? = nil) throws -> DiskRecord {
+                          sizeBytes: UInt64? = nil, poolName: String? = nil, id chosen: String? = nil) throws -> DiskRecord {
         try Validation.requireID(snapshotId, kind: .snapshot)
         let name = try given.map { try Validation.name($0, what: "disk name") }
         try Validation.requireDescription(description)
@@ -71,10 +80,10 @@ extension SnapshotService {
             }
             if source.backend == .lvm {
                 try requireUnusedName(name)
-                return try cloneLVMDisk(from: source, name: name, description: description)
+                return try cloneLVMDisk(from: source, name: name, description: description, id: chosen ?? newResourceID(.disk))
             }
             let pool = try pool(named: source.poolName)
-            let id = newResourceID(.disk)
+            let id = chosen ?? newResourceID(.disk)
             try requireUnusedName(name)
             var payload = IntentPayload(id: id, name: name ?? id, description: description, sizeBytes: source.sourceDiskSizeBytes)
             payload.snapshotId = source.id

@@ -39,7 +39,7 @@ extension SnapshotService {
                                retentionDays: Int? = nil, usageLimit: PoolUsageLimit? = nil,
                                instantAccess: Bool? = nil, instantAccessRetentionDays: Int? = nil) throws -> SnapshotRecord {
         let keepDays = try InstantAccessPolicy.retentionDays(instantAccess: instantAccess, instantAccessRetentionDays: instantAccessRetentionDays)
-        if keepDays != nil { try requireCopyTargetForInstantAccess() }
+        if keepDays != nil { try requireCopyTargetForInstantAccess(diskId: diskId) }
         let snapshot = try takeSnapshot(diskId: diskId, name: given, description: description,
                                         retentionDays: retentionDays, usageLimit: usageLimit, instantAccessRetentionDays: keepDays)
         startDefaultCopies(of: [snapshot.id])
@@ -64,11 +64,8 @@ extension SnapshotService {
                 throw SnapshotsError(.alreadyExists, "snapshot \(wanted) already exists on this host")
             }
             if disk.backend == .lvm {
-                guard wanted == nil else {
-                    throw SnapshotsError(.unsupportedDisk, "disk \(disk.id) is an LVM volume: its snapshots take LVM's IDs, not \(wanted ?? "")")
-                }
                 return try createLVMSnapshot(disk, name: name, description: description, retentionDays: retentionDays,
-                                             usageLimit: usageLimit, instantAccessRetentionDays: instantAccessRetentionDays)
+                                             usageLimit: usageLimit, instantAccessRetentionDays: instantAccessRetentionDays, id: wanted)
             }
             let pool = try pool(named: disk.poolName)
             let native = nativePool(pool)

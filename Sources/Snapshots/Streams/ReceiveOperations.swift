@@ -28,8 +28,10 @@ extension SnapshotService {
         if try catalog.read({ db in try SnapshotRecord.exists(db, key: header.snapshotId) }) {
             throw SnapshotsError(.alreadyExists, "snapshot \(header.snapshotId) is already on this host: a stream is received once")
         }
-        let disk: DiskRecord
         let description = "received snapshot \(header.snapshotId) of disk \(header.diskId) (\(UntrustedText.quoted(header.diskName, limit: 80)))"
+        var make: (String) throws -> DiskRecord = { id in
+            try self.createDisk(sizeBytes: header.volumeSizeBytes, name: name, description: description, poolName: poolName, id: id)
+        }
         if let baseId = header.baseSnapshotId {
             guard let base = try catalog.read({ db in try SnapshotRecord.fetchOne(db, key: baseId) }) else {
                 throw SnapshotsError(.invalidSnapshotIdNotFound, """
@@ -43,34 +45,22 @@ extension SnapshotService {
                     but its base \(baseId) here has \(base.sourceDiskSizeBytes) bytes
                     """)
             }
-            disk = try cloneDisk(fromSnapshot: baseId, name: name, description: description, poolName: poolName)
-        } else {
-            disk = try createDisk(sizeBytes: header.volumeSizeBytes, name: name, description: description, poolName: poolName)
+            make = { id in try self.cloneDisk(fromSnapshot: baseId, name: name, description: description, poolName: poolName, id: id) }
         }
-        let leasePath = try restoreLeasePath(disk.id)
-        guard let lease = try WorkLease(path: leasePath) else {
-            throw SnapshotsError(.internalError, "the receive lease \(leasePath) is held by another process")
-        }
-        do {
-            let tally = try withExtendedLifetime(lease) {
-                try writeRecords(from: reader, to: disk, clearing: header.baseSnapshotId != nil)
-            }
+        let (disk, (tally, snapshot)) = try makingDisk(make, filling: { disk in
+            let tally = try writeRecords(from: reader, to: disk, clearing: header.baseSnapshotId != nil)
             let snapshot = try takeSnapshot(diskId: disk.id, name: nil, description: description, retentionDays: nil,
                                             usageLimit: nil, id: header.snapshotId)
-            try? FileManager.default.removeItem(atPath: leasePath)
-            return ReceivedStream(header: header, disk: disk, snapshot: snapshot, tally: tally)
-        } catch {
-            try? deleteDisk(disk.id)
-            try? FileManager.default.removeItem(atPath: leasePath)
-            throw error
-        }
+            return (tally, snapshot)
+        })
+        return ReceivedStream(header: header, disk: disk, snapshot: snapshot, tally: tally)
     }
 
     /// Applies the records to the disk's device up to a trailer that checks
     /// out. Zero records are written as zeros on a clone (`clearing`); a new
     /// disk reads zeros already.
     private func writeRecords(from reader: StreamReader, to disk: DiskRecord, clearing: Bool) throws -> StreamTally {
-        let device = "/dev/mapper/\(KernelNames.volume(disk.id))"
+        let device = Self.writableDevice(of: disk)
         let target = open(device, O_WRONLY | O_CLOEXEC)
         guard target >= 0 else {
             throw SnapshotsError(.kernel, "cannot open disk \(disk.id)'s device \(device): \(String(cString: strerror(errno)))")
