@@ -12,7 +12,7 @@ struct SnapshotCopyTests {
     final class Host {
         let stateDirectory = "/tmp/\(Rig.uniqueName("copyhost"))"
         let poolName = Rig.uniqueName("cp")
-        let cli: CLI
+        var cli: CLI
 
         init(poolSize: String = "512M") throws {
             try Rig.requireKernel()
@@ -173,6 +173,9 @@ struct SnapshotCopyTests {
         _ = try host.cli.succeed(["repository", "add", "rr", repository, "--default"])
 
         // With a default repository, CreateSnapshot returns at once and the copy goes on in a worker.
+        // Each worker pauses 3 s once its block map is read, before the data (a copy of 40 MiB is
+        // otherwise done before the test sees it), so that kills land in the scan, the pause and the data.
+        host.cli.environment["DMSNAP_PAUSE_AT"] = "copy.beforeData"
         let snapshot = try host.snapshot(disk)
         let first = try host.describe(snapshot)
         #expect(["progressing", "accomplished"].contains(first["Status"] as? String), "\(first)")
@@ -187,7 +190,7 @@ struct SnapshotCopyTests {
                 _ = try host.cli.succeed(["recover"])
                 continue
             }
-            usleep(UInt32.random(in: 50_000...900_000, using: &generator))
+            usleep(UInt32.random(in: 50_000...4_000_000, using: &generator))
             try Rig.shell("kill -9 \(worker.split(separator: "\n").joined(separator: " ")) 2>/dev/null || true")
             kills += 1
             // No recover yet: DescribeSnapshots finds the worker's lease free and
@@ -204,6 +207,7 @@ struct SnapshotCopyTests {
             let recovered = try host.cli.succeed(["recover"])
             #expect(try host.heldMetadataRoot() == nil, "attempt \(attempt): no metadata snapshot left reserved: \(recovered)")
         }
+        #expect(kills >= 1, "a copy worker was killed midway")
         var described = try host.describe(snapshot)
         for _ in 0..<600 where described["Status"] as? String == "progressing" {
             usleep(200_000)

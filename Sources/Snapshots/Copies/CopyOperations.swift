@@ -68,6 +68,7 @@ extension SnapshotService {
             defer { if !record.keepsDeviceUp { try? hideSnapshot(id) } }
             var lastSaved = Date()
             let identity = SnapshotIdentity(snapshotId: id, diskId: snapshot.diskId, diskName: (try? disk(snapshot.diskId).name) ?? "")
+            CrashPoint.reach("copy.beforeData")
             let report = try Self.waitingForTheWriterLock(onWait: { holder in
                 record.reason = "waiting for the repository's writer lock, held by \(holder)"
                 try? save(record)
