@@ -181,8 +181,9 @@ struct SnapshotCopyTests {
         #expect(["progressing", "accomplished"].contains(first["Status"] as? String), "\(first)")
         var generator = SystemRandomNumberGenerator()
         var kills = 0
-        // '[c]opy-worker': the pattern must not match the shell that runs pgrep.
-        let workers = "pgrep -f '[c]opy-worker \(snapshot)' || true"
+        // '[c]opy-worker': the pattern must not match the shell that runs it. (pgrep -f did not
+        // find the worker in the VM, whose argv[0] is /proc/self/exe; ps lists it.)
+        let workers = "ps -eo pid=,args= | grep '[c]opy-worker \(snapshot)' | awk '{print $1}'"
         for attempt in 1...Int(ProcessInfo.processInfo.environment["DMSNAP_COPY_KILLS"] ?? "3")! {
             let worker = try Rig.shell(workers).trimmingCharacters(in: .whitespacesAndNewlines)
             if worker.isEmpty {
