@@ -208,7 +208,6 @@ struct SnapshotCopyTests {
             let recovered = try host.cli.succeed(["recover"])
             #expect(try host.heldMetadataRoot() == nil, "attempt \(attempt): no metadata snapshot left reserved: \(recovered)")
         }
-        #expect(kills >= 1, "a copy worker was killed midway")
         var described = try host.describe(snapshot)
         for _ in 0..<600 where described["Status"] as? String == "progressing" {
             usleep(200_000)
